@@ -1,0 +1,24 @@
+// AccumulateGrad: the node of a leaf that requires grad; adds incoming gradients into .grad.
+#pragma once
+#include "autograd/node.h"
+
+namespace bibun {
+
+class AccumulateGrad : public Node {
+ public:
+  explicit AccumulateGrad(Tensor leaf);
+  tensor_list apply(tensor_list&& grads) override;
+  std::string name() const override { return "AccumulateGrad"; }
+  bool is_accumulate_grad() const override { return true; }
+  const Tensor& variable() const { return leaf_; }
+
+  // Adds `grad` into `leaf`'s .grad following PyTorch: the first gradient is stolen when
+  // nobody else holds it and its layout matches, else copied; later ones are added (in
+  // place without create_graph, out of place with it).
+  static void accumulate(const Tensor& leaf, Tensor grad);
+
+ private:
+  Tensor leaf_;
+};
+
+}  // namespace bibun

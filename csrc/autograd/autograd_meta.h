@@ -1,0 +1,25 @@
+// AutogradMeta: the autograd state of a tensor, present only on tensors that take part in
+// autograd (requires_grad leaves, outputs of recorded ops, tensors with a .grad).
+#pragma once
+#include <memory>
+
+#include "tensor/tensor.h"
+
+namespace bibun {
+
+class Node;
+
+struct AutogradMeta {
+  bool requires_grad = false;  // set on leaves; non-leaves require grad through grad_fn
+  bool retains_grad = false;
+  Tensor grad;
+  std::shared_ptr<Node> grad_fn;
+  // Note [Leaf accumulator ownership]
+  // A leaf holds its AccumulateGrad weakly and the node holds the leaf strongly: the
+  // node lives exactly as long as some graph uses it, and the leaf's .grad lands where the
+  // user looks for it.
+  std::weak_ptr<Node> grad_accumulator;
+  uint32_t output_nr = 0;
+};
+
+}  // namespace bibun

@@ -1,0 +1,16 @@
+// Edge: where a gradient flows to — a node and which of its inputs.
+#pragma once
+#include <cstdint>
+#include <memory>
+
+namespace bibun {
+
+class Node;
+
+struct Edge {
+  std::shared_ptr<Node> fn;
+  uint32_t input_nr = 0;
+  bool valid() const { return fn != nullptr; }
+};
+
+}  // namespace bibun

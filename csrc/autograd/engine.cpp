@@ -1,0 +1,264 @@
+#include "autograd/engine.h"
+
+#include <queue>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "autograd/accumulate_grad.h"
+#include "autograd/variable.h"
+#include "ops/ops.h"
+
+namespace bibun {
+
+namespace {
+
+std::string size_str(const DimVector& s) {
+  std::string r = "bibun.Size([";
+  for (size_t i = 0; i < s.size(); ++i) r += (i ? ", " : "") + std::to_string(s[i]);
+  return r + "])";
+}
+std::string list_str(const DimVector& s) {
+  std::string r = "[";
+  for (size_t i = 0; i < s.size(); ++i) r += (i ? ", " : "") + std::to_string(s[i]);
+  return r + "]";
+}
+
+// Whether `from` can be summed down to `to` (the reverse of broadcasting).
+bool is_expandable_to(const DimVector& to, const DimVector& from) {
+  if (to.size() > from.size()) return false;
+  size_t off = from.size() - to.size();
+  for (size_t i = 0; i < to.size(); ++i)
+    if (to[i] != from[off + i] && to[i] != 1) return false;
+  return true;
+}
+
+// The root of a backward call: one node whose outputs are the seed gradients.
+class GraphRoot : public Node {
+ public:
+  GraphRoot(std::vector<Edge> edges, tensor_list grads) : grads_(std::move(grads)) {
+    next_edges_ = std::move(edges);
+  }
+  tensor_list apply(tensor_list&&) override { return grads_; }
+  std::string name() const override { return "GraphRoot"; }
+
+ private:
+  tensor_list grads_;
+};
+
+// Gradient slots of one node, summed as they arrive.
+struct InputBuffer {
+  tensor_list grads;
+  void add(size_t slot, Tensor g) {
+    if (grads.size() <= slot) grads.resize(slot + 1);
+    if (!grads[slot].defined()) {
+      grads[slot] = std::move(g);
+    } else {
+      grads[slot] = ops::add(grads[slot], g, Scalar(int64_t{1}));
+    }
+  }
+};
+
+struct ReadyEntry {
+  Node* node;
+  bool operator<(const ReadyEntry& o) const {
+    // priority_queue pops the largest: AccumulateGrad (UINT64_MAX) first, then the most
+    // recently created node (Note [Sequence number]).
+    return node->sequence_nr() < o.node->sequence_nr();
+  }
+};
+
+// Makes `grad` fit the metadata the next node recorded for this slot, or throws
+// PyTorch's "invalid gradient" error naming the producing node.
+Tensor validate_gradient(const Node& producer, size_t index, Tensor grad, const InputMetadata& meta) {
+  if (grad.sizes() != meta.shape) {
+    BIBUN_CHECK(is_expandable_to(meta.shape, grad.sizes()), "Function ", producer.name(),
+                " returned an invalid gradient at index ", index, " - got ", list_str(grad.sizes()),
+                " but expected shape compatible with ", list_str(meta.shape));
+    grad = ops::sum_to(grad, meta.shape);
+  }
+  if (grad.dtype() != meta.dtype) grad = ops::to_dtype(grad, meta.dtype);
+  return grad;
+}
+
+// Note [Graph task]
+// All state of one backward call lives here, so concurrent calls on different threads
+// share nothing but the graph they read.
+struct GraphTask {
+  std::unordered_map<Node*, int> dependencies;
+  std::unordered_map<Node*, InputBuffer> buffers;
+  // With `inputs`: nodes that lead to an input; nothing else runs.
+  std::unordered_set<Node*> needed;
+  bool filter = false;
+  // Capture points: (node, slot) -> index into `captured`.
+  std::unordered_map<Node*, std::vector<std::pair<uint32_t, size_t>>> captures;
+  tensor_list captured;
+};
+
+void count_dependencies(Node* root, GraphTask& task) {
+  std::vector<Node*> stack{root};
+  std::unordered_set<Node*> seen{root};
+  while (!stack.empty()) {
+    Node* n = stack.back();
+    stack.pop_back();
+    for (const Edge& e : n->next_edges()) {
+      if (!e.fn) continue;
+      Node* next = e.fn.get();
+      task.dependencies[next] += 1;
+      if (seen.insert(next).second) stack.push_back(next);
+    }
+  }
+}
+
+// Marks the nodes from which some target is reachable through at least one edge
+// (post-order over the graph, iteratively).
+void mark_needed(Node* root, const std::unordered_set<Node*>& targets, GraphTask& task) {
+  struct Frame {
+    Node* node;
+    size_t next_child;
+  };
+  std::unordered_set<Node*> visited{root};
+  std::vector<Frame> stack{{root, 0}};
+  while (!stack.empty()) {
+    Frame& f = stack.back();
+    const auto& edges = f.node->next_edges();
+    if (f.next_child < edges.size()) {
+      Node* child = edges[f.next_child++].fn.get();
+      if (child && visited.insert(child).second) stack.push_back({child, 0});
+      continue;
+    }
+    Node* n = f.node;
+    for (const Edge& e : n->next_edges()) {
+      if (e.fn && (targets.count(e.fn.get()) || task.needed.count(e.fn.get()))) {
+        task.needed.insert(n);
+        break;
+      }
+    }
+    stack.pop_back();
+  }
+}
+
+}  // namespace
+
+tensor_list run_backward(const tensor_list& roots, const tensor_list& grad_roots, const tensor_list& inputs,
+                         const BackwardOptions& options) {
+  BIBUN_ASSERT(roots.size() == grad_roots.size());
+  std::vector<Edge> root_edges;
+  for (size_t i = 0; i < roots.size(); ++i) {
+    Edge e = gradient_edge(roots[i]);
+    BIBUN_CHECK(e.valid(), "element ", i, " of tensors does not require grad and does not have a grad_fn");
+    root_edges.push_back(std::move(e));
+  }
+  auto graph_root = std::make_shared<GraphRoot>(root_edges, grad_roots);
+
+  GraphTask task;
+  count_dependencies(graph_root.get(), task);
+
+  // Targets given by `inputs`: a non-leaf input is captured at its grad_fn's slot, a leaf at
+  // its accumulator.
+  std::vector<Edge> input_edges;
+  if (!inputs.empty()) {
+    task.filter = true;
+    task.captured.resize(inputs.size());
+    std::unordered_set<Node*> targets;
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      Edge e = gradient_edge(inputs[i]);
+      BIBUN_CHECK(e.valid(), "One of the differentiated Tensors does not require grad");
+      targets.insert(e.fn.get());
+      task.captures[e.fn.get()].push_back({e.input_nr, i});
+      input_edges.push_back(std::move(e));
+    }
+    mark_needed(graph_root.get(), targets, task);
+  }
+
+  AutoGradMode grad_mode(options.create_graph);
+  std::priority_queue<ReadyEntry> ready;
+  ready.push({graph_root.get()});
+  task.buffers[graph_root.get()];
+
+  while (!ready.empty()) {
+    Node* node = ready.top().node;
+    ready.pop();
+    tensor_list grads = std::move(task.buffers[node].grads);
+    task.buffers.erase(node);
+    grads.resize(std::max(grads.size(), node->num_inputs()));
+
+    if (task.filter) {
+      auto cap = task.captures.find(node);
+      if (cap != task.captures.end()) {
+        for (auto [slot, index] : cap->second) task.captured[index] = grads[slot];
+      }
+      bool runs = task.needed.count(node) || (options.accumulate_grad && node->is_accumulate_grad());
+      if (!runs) continue;
+    }
+
+    tensor_list outputs;
+    if (node->is_accumulate_grad() || node == graph_root.get()) {
+      outputs = node->apply(std::move(grads));
+    } else {
+      // Missing gradients of outputs that did not reach the loss are zeros.
+      const auto& meta = node->input_metadata();
+      for (size_t i = 0; i < meta.size(); ++i)
+        if (!grads[i].defined()) grads[i] = ops::zeros(meta[i].shape, meta[i].dtype);
+      outputs = node->apply(std::move(grads));
+    }
+    if (!options.keep_graph) node->release_saved();
+
+    const auto& edges = node->next_edges();
+    BIBUN_CHECK(outputs.size() == edges.size() || node->is_accumulate_grad(), "function ", node->name(),
+                " returned an incorrect number of gradients (expected ", edges.size(), ", got ", outputs.size(),
+                ")");
+    for (size_t i = 0; i < edges.size(); ++i) {
+      const Edge& e = edges[i];
+      if (!e.fn) continue;
+      Node* next = e.fn.get();
+      if (outputs[i].defined()) {
+        Tensor g = node == graph_root.get()
+                       ? std::move(outputs[i])
+                       : validate_gradient(*node, i, std::move(outputs[i]), next->input_metadata()[e.input_nr]);
+        task.buffers[next].add(e.input_nr, std::move(g));
+      } else {
+        task.buffers[next];
+      }
+      if (--task.dependencies[next] == 0) {
+        if (!task.filter || task.needed.count(next) || task.captures.count(next)) ready.push({next});
+        else task.buffers.erase(next);
+      }
+    }
+  }
+
+  if (!task.filter) return {};
+  if (options.accumulate_grad) {
+    // backward(inputs=...) also fills .grad of non-leaf inputs.
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      if (!is_leaf(inputs[i]) && task.captured[i].defined())
+        AccumulateGrad::accumulate(inputs[i], task.captured[i]);
+    }
+    return {};
+  }
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    BIBUN_CHECK(task.captured[i].defined() || options.allow_unused,
+                "One of the differentiated Tensors appears to not have been used in the graph. Set "
+                "allow_unused=True if this is the desired behavior.");
+  }
+  return task.captured;
+}
+
+tensor_list make_grad_roots(const tensor_list& roots, const tensor_list& grads) {
+  tensor_list out(roots.size());
+  for (size_t i = 0; i < roots.size(); ++i) {
+    if (i < grads.size() && grads[i].defined()) {
+      BIBUN_CHECK(grads[i].sizes() == roots[i].sizes(), "Mismatch in shape: grad_output[", i,
+                  "] has a shape of ", size_str(grads[i].sizes()), " and output[", i, "] has a shape of ",
+                  size_str(roots[i].sizes()), ".");
+      out[i] = grads[i];
+    } else {
+      BIBUN_CHECK(roots[i].numel() == 1, "grad can be implicitly created only for scalar outputs");
+      BIBUN_CHECK(is_floating(roots[i].dtype()), "grad can be implicitly created only for real scalar outputs but got ",
+                  "torch.", dtype_name(roots[i].dtype()));
+      out[i] = ops::ones(roots[i].sizes(), roots[i].dtype());
+    }
+  }
+  return out;
+}
+
+}  // namespace bibun

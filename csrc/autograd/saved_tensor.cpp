@@ -1,0 +1,72 @@
+#include "autograd/saved_tensor.h"
+
+#include "autograd/variable.h"
+
+namespace bibun {
+
+namespace {
+std::string op_name_of(const std::string& node_name) {
+  // "ExpBackward0" -> "Exp", as PyTorch's version-mismatch text prints it.
+  auto pos = node_name.rfind("Backward");
+  return pos == std::string::npos ? node_name : node_name.substr(0, pos);
+}
+
+std::string shape_str(const DimVector& sizes) {
+  std::string s = "[";
+  for (size_t i = 0; i < sizes.size(); ++i) s += (i ? ", " : "") + std::to_string(sizes[i]);
+  return s + "]";
+}
+}  // namespace
+
+SavedTensor::SavedTensor(const Tensor& t, bool is_output) {
+  if (!t.defined()) return;
+  is_output_ = is_output;
+  saved_version_ = t->version();
+  const auto& fn = grad_fn(t);
+  if (fn) {
+    grad_fn_name_ = fn->name();
+    output_nr_ = t->autograd_meta()->output_nr;
+  }
+  is_leaf_ = !fn;
+  requires_grad_ = t.requires_grad();
+  // Note [Saved outputs do not own their node]
+  data_ = is_output ? detach(t) : t;
+}
+
+void SavedTensor::release() {
+  if (data_.defined()) was_released_ = true;
+  data_ = Tensor();
+}
+
+Tensor SavedTensor::unpack(const std::shared_ptr<Node>& owner) const {
+  if (was_released_) {
+    throw Error(
+        "Trying to backward through the graph a second time (or directly access saved tensors after they "
+        "have already been freed). Saved intermediate values of the graph are freed when you call "
+        ".backward() or autograd.grad(). Specify retain_graph=True if you need to backward through the "
+        "graph a second time or if you need to access saved tensors after calling backward.");
+  }
+  if (!data_.defined()) return Tensor();
+  uint32_t current = data_->version();
+  if (current != saved_version_) {
+    std::string which = grad_fn_name_.empty()
+                            ? ""
+                            : ", which is output " + std::to_string(output_nr_) + " of " + op_name_of(grad_fn_name_);
+    throw Error(detail::str_cat(
+        "one of the variables needed for gradient computation has been modified by an inplace operation: "
+        "[bibun.",
+        legacy_type_name(data_.dtype()), " ", shape_str(data_.sizes()), "]", which, ", is at version ", current,
+        "; expected version ", saved_version_,
+        " instead. Hint: enable anomaly detection to find the operation that failed to compute its gradient, "
+        "with bibun.autograd.set_detect_anomaly(True, check_nan=False)."));
+  }
+  if (!is_output_ || !requires_grad_) return data_;
+  // Re-attach the saved output to its node so that create_graph sees the true history.
+  Tensor out = detach(data_);
+  AutogradMeta& meta = out->ensure_autograd_meta();
+  meta.grad_fn = owner;
+  meta.output_nr = output_nr_;
+  return out;
+}
+
+}  // namespace bibun

@@ -1,0 +1,40 @@
+// SavedTensor: a tensor a node keeps for its backward, with the version it had when saved.
+#pragma once
+#include <memory>
+
+#include "tensor/tensor.h"
+
+namespace bibun {
+
+class Node;
+
+// Note [Saved outputs do not own their node]
+// A node that saves its own output (exp saves result) must not keep itself alive through
+// it: the output's grad_fn is that node, so a strong reference would be a cycle. An output
+// is saved as a bare alias of its memory plus a weak reference to the node, and the node's
+// edge is restored on unpack.
+class SavedTensor {
+ public:
+  SavedTensor() = default;
+  SavedTensor(const Tensor& t, bool is_output);
+
+  // The saved tensor, or an undefined tensor if none was saved. `owner` is the node that
+  // saved it (needed to restore a saved output's grad_fn). Throws PyTorch's errors when the
+  // tensor was released or modified in place since it was saved.
+  Tensor unpack(const std::shared_ptr<Node>& owner = nullptr) const;
+  void release();
+  bool defined() const { return data_.defined() || was_released_; }
+
+ private:
+  Tensor data_;
+  uint32_t saved_version_ = 0;
+  uint32_t output_nr_ = 0;
+  bool is_output_ = false;
+  bool is_leaf_ = false;
+  bool requires_grad_ = false;
+  bool was_released_ = false;
+  std::weak_ptr<Node> weak_grad_fn_;  // grad_fn of a non-output saved tensor's producer
+  std::string grad_fn_name_;
+};
+
+}  // namespace bibun

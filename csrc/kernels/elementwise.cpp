@@ -1,0 +1,245 @@
+// Elementwise kernels: unary, binary, pow, masked_fill, copy and fill over the strided loop.
+#include <cmath>
+#include <type_traits>
+
+#include "kernels/kernels.h"
+#include "kernels/parallel.h"
+#include "kernels/strided_loop.h"
+
+namespace bibun::kernels {
+
+namespace {
+
+// Runs f(out_elem, in_elems...) over a plan whose operands have the C++ types Ts, with a
+// contiguous fast path the compiler vectorises.
+template <typename Out, typename... Ins, int N = 1 + sizeof...(Ins), typename F>
+void run(const LoopPlan<N>& plan, F&& f) {
+  auto inner = [&](char** data, const int64_t* strides, int64_t n) {
+    constexpr int64_t sizes[N] = {static_cast<int64_t>(sizeof(Out)), static_cast<int64_t>(sizeof(Ins))...};
+    bool contiguous = true;
+    for (int k = 0; k < N; ++k) contiguous &= strides[k] == sizes[k];
+    Out* out = reinterpret_cast<Out*>(data[0]);
+    if (contiguous) {
+      [&]<size_t... I>(std::index_sequence<I...>) {
+        std::tuple<Ins*...> in{reinterpret_cast<Ins*>(data[I + 1])...};
+        for (int64_t i = 0; i < n; ++i) out[i] = f(std::get<I>(in)[i]...);
+      }(std::index_sequence_for<Ins...>{});
+      return;
+    }
+    [&]<size_t... I>(std::index_sequence<I...>) {
+      for (int64_t i = 0; i < n; ++i) {
+        *reinterpret_cast<Out*>(data[0] + i * strides[0]) =
+            f(*reinterpret_cast<Ins*>(data[I + 1] + i * strides[I + 1])...);
+      }
+    }(std::index_sequence_for<Ins...>{});
+  };
+  // Split a flat (coalesced to one dim) loop over threads when it is large.
+  if (plan.sizes.size() == 1 && plan.numel >= kGrainSize) {
+    std::array<int64_t, N> st;
+    for (int k = 0; k < N; ++k) st[k] = plan.strides[k][0];
+    parallel_for(plan.numel, [&](int64_t begin, int64_t end) {
+      std::array<char*, N> d;
+      for (int k = 0; k < N; ++k) d[k] = plan.data[k] + begin * st[k];
+      inner(d.data(), st.data(), end - begin);
+    });
+    return;
+  }
+  for_each_run(plan, inner);
+}
+
+template <typename T>
+T sigmoid_of(T x) {
+  return T(1) / (T(1) + std::exp(-x));
+}
+template <typename T>
+T log_sigmoid_of(T x) {
+  // log(sigmoid(x)) = min(x, 0) - log1p(exp(-|x|)), stable for both signs.
+  return std::min(x, T(0)) - std::log1p(std::exp(-std::abs(x)));
+}
+
+template <typename T>
+T int_pow(T base, T exp) {
+  if constexpr (std::is_integral_v<T>) {
+    if (exp < 0) return base == 1 ? 1 : (base == -1 ? ((exp & 1) ? -1 : 1) : 0);
+    T result = 1;
+    while (exp) {
+      if (exp & 1) result *= base;
+      exp >>= 1;
+      base *= base;
+    }
+    return result;
+  } else {
+    return std::pow(base, exp);
+  }
+}
+
+}  // namespace
+
+void unary(UnaryOp op, const Tensor& out, const Tensor& a) {
+  auto plan = make_plan<2>(out.sizes(), {&out, &a});
+  if (op == UnaryOp::LogicalNot) {
+    BIBUN_ASSERT(out.dtype() == ScalarType::Bool);
+    dispatch_all(a.dtype(), [&]<typename T>() { run<bool, T>(plan, [](T x) { return !x; }); });
+    return;
+  }
+  if (op == UnaryOp::Neg || op == UnaryOp::Abs || op == UnaryOp::Sign) {
+    dispatch_all(a.dtype(), [&]<typename T>() {
+      if constexpr (std::is_same_v<T, bool>) {
+        BIBUN_CHECK(op != UnaryOp::Neg,
+                    "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a "
+                    "mask, use the `~` or `logical_not()` operator instead.");
+        run<T, T>(plan, [](T x) { return x; });
+      } else if (op == UnaryOp::Neg) {
+        run<T, T>(plan, [](T x) { return static_cast<T>(-x); });
+      } else if (op == UnaryOp::Abs) {
+        run<T, T>(plan, [](T x) { return static_cast<T>(x < 0 ? -x : x); });
+      } else {
+        run<T, T>(plan, [](T x) { return static_cast<T>((T(0) < x) - (x < T(0))); });
+      }
+    });
+    return;
+  }
+  const char* names[] = {"neg", "exp", "log", "sigmoid", "log_sigmoid", "abs", "sign", "sqrt", "reciprocal", "logical_not"};
+  dispatch_floating(a.dtype(), names[static_cast<int>(op)], [&]<typename T>() {
+    switch (op) {
+      case UnaryOp::Exp: run<T, T>(plan, [](T x) { return std::exp(x); }); break;
+      case UnaryOp::Log: run<T, T>(plan, [](T x) { return std::log(x); }); break;
+      case UnaryOp::Sigmoid: run<T, T>(plan, [](T x) { return sigmoid_of(x); }); break;
+      case UnaryOp::LogSigmoid: run<T, T>(plan, [](T x) { return log_sigmoid_of(x); }); break;
+      case UnaryOp::Sqrt: run<T, T>(plan, [](T x) { return std::sqrt(x); }); break;
+      case UnaryOp::Reciprocal: run<T, T>(plan, [](T x) { return T(1) / x; }); break;
+      default: BIBUN_ASSERT(false);
+    }
+  });
+}
+
+void binary(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b, Scalar alpha) {
+  auto plan = make_plan<3>(out.sizes(), {&out, &a, &b});
+  if (op >= BinaryOp::Eq) {
+    BIBUN_ASSERT(out.dtype() == ScalarType::Bool);
+    dispatch_all(a.dtype(), [&]<typename T>() {
+      switch (op) {
+        case BinaryOp::Eq: run<bool, T, T>(plan, [](T x, T y) { return x == y; }); break;
+        case BinaryOp::Ne: run<bool, T, T>(plan, [](T x, T y) { return x != y; }); break;
+        case BinaryOp::Lt: run<bool, T, T>(plan, [](T x, T y) { return x < y; }); break;
+        case BinaryOp::Le: run<bool, T, T>(plan, [](T x, T y) { return x <= y; }); break;
+        case BinaryOp::Gt: run<bool, T, T>(plan, [](T x, T y) { return x > y; }); break;
+        case BinaryOp::Ge: run<bool, T, T>(plan, [](T x, T y) { return x >= y; }); break;
+        default: BIBUN_ASSERT(false);
+      }
+    });
+    return;
+  }
+  dispatch_all(a.dtype(), [&]<typename T>() {
+    switch (op) {
+      case BinaryOp::Add:
+      case BinaryOp::Sub: {
+        if constexpr (std::is_same_v<T, bool>) {
+          BIBUN_CHECK(op == BinaryOp::Add,
+                      "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
+                      "`logical_xor()` operator instead.");
+          run<T, T, T>(plan, [](T x, T y) { return x || y; });
+        } else {
+          T s = alpha.to<T>();
+          if (op == BinaryOp::Sub) s = static_cast<T>(-s);
+          if (s == T(1)) run<T, T, T>(plan, [](T x, T y) { return static_cast<T>(x + y); });
+          else run<T, T, T>(plan, [s](T x, T y) { return static_cast<T>(x + s * y); });
+        }
+        break;
+      }
+      case BinaryOp::Mul:
+        if constexpr (std::is_same_v<T, bool>) run<T, T, T>(plan, [](T x, T y) { return x && y; });
+        else run<T, T, T>(plan, [](T x, T y) { return static_cast<T>(x * y); });
+        break;
+      case BinaryOp::Div:
+        if constexpr (std::is_floating_point_v<T>) {
+          run<T, T, T>(plan, [](T x, T y) { return x / y; });
+        } else {
+          BIBUN_ASSERT(false);  // ops::div promotes integers to floating point first
+        }
+        break;
+      case BinaryOp::Pow:
+        if constexpr (std::is_same_v<T, bool>) run<T, T, T>(plan, [](T x, T y) { return x || !y; });
+        else run<T, T, T>(plan, [](T x, T y) { return int_pow(x, y); });
+        break;
+      case BinaryOp::Maximum:
+        run<T, T, T>(plan, [](T x, T y) {
+          if constexpr (std::is_floating_point_v<T>)
+            if (std::isnan(x) || std::isnan(y)) return x + y;
+          return x > y ? x : y;
+        });
+        break;
+      case BinaryOp::Minimum:
+        run<T, T, T>(plan, [](T x, T y) {
+          if constexpr (std::is_floating_point_v<T>)
+            if (std::isnan(x) || std::isnan(y)) return x + y;
+          return x < y ? x : y;
+        });
+        break;
+      default: BIBUN_ASSERT(false);
+    }
+  });
+}
+
+void pow_scalar(const Tensor& out, const Tensor& a, Scalar exponent) {
+  auto plan = make_plan<2>(out.sizes(), {&out, &a});
+  dispatch_all(a.dtype(), [&]<typename T>() {
+    if constexpr (std::is_same_v<T, bool>) {
+      bool e = exponent.to<bool>();
+      run<T, T>(plan, [e](T x) { return x || !e; });
+    } else if constexpr (std::is_floating_point_v<T>) {
+      T e = exponent.to<T>();
+      if (e == T(2)) run<T, T>(plan, [](T x) { return x * x; });
+      else if (e == T(1)) run<T, T>(plan, [](T x) { return x; });
+      else if (e == T(0.5)) run<T, T>(plan, [](T x) { return std::sqrt(x); });
+      else if (e == T(3)) run<T, T>(plan, [](T x) { return x * x * x; });
+      else run<T, T>(plan, [e](T x) { return std::pow(x, e); });
+    } else {
+      T e = exponent.to<T>();
+      BIBUN_CHECK(e >= 0, "Integers to negative integer powers are not allowed.");
+      run<T, T>(plan, [e](T x) { return int_pow(x, e); });
+    }
+  });
+}
+
+void masked_fill(const Tensor& out, const Tensor& a, const Tensor& mask, Scalar value) {
+  auto plan = make_plan<3>(out.sizes(), {&out, &a, &mask});
+  dispatch_all(a.dtype(), [&]<typename T>() {
+    T v = value.to<T>();
+    run<T, T, bool>(plan, [v](T x, bool m) { return m ? v : x; });
+  });
+}
+
+void copy(const Tensor& dst, const Tensor& src) {
+  auto plan = make_plan<2>(dst.sizes(), {&dst, &src});
+  dispatch_all(dst.dtype(), [&]<typename D>() {
+    dispatch_all(src.dtype(), [&]<typename S>() {
+      if constexpr (std::is_same_v<D, bool>) run<D, S>(plan, [](S x) { return x != S(0); });
+      else run<D, S>(plan, [](S x) { return static_cast<D>(x); });
+    });
+  });
+}
+
+void fill(const Tensor& dst, Scalar value) {
+  auto plan = make_plan<1>(dst.sizes(), {&dst});
+  dispatch_all(dst.dtype(), [&]<typename T>() {
+    T v = value.to<T>();
+    run<T>(plan, [v]() { return v; });
+  });
+}
+
+void bce_with_logits(const Tensor& out, const Tensor& input, const Tensor& target, const Tensor& pos_weight) {
+  dispatch_floating(input.dtype(), "binary_cross_entropy_with_logits", [&]<typename T>() {
+    if (!pos_weight.defined()) {
+      auto plan = make_plan<3>(out.sizes(), {&out, &input, &target});
+      // (1 - t) * x - log_sigmoid(x)
+      run<T, T, T>(plan, [](T x, T t) { return (T(1) - t) * x - log_sigmoid_of(x); });
+    } else {
+      auto plan = make_plan<4>(out.sizes(), {&out, &input, &target, &pos_weight});
+      // (1 - t) * x - (1 + (pw - 1) * t) * log_sigmoid(x)
+      run<T, T, T, T>(plan, [](T x, T t, T pw) { return (T(1) - t) * x - (T(1) + (pw - T(1)) * t) * log_sigmoid_of(x); });
+    }
+  });
+}
+
+}  // namespace bibun::kernels

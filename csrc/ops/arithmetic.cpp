@@ -1,0 +1,247 @@
+// Elementwise arithmetic ops with broadcasting and type promotion, and their recording.
+#include "ops/common.h"
+
+namespace bibun::ops {
+
+using kernels::BinaryOp;
+using kernels::UnaryOp;
+
+namespace {
+
+Tensor binary_kernel(BinaryOp op, const Tensor& a, const Tensor& b, ScalarType dtype, Scalar alpha) {
+  Tensor out = empty(kernels::broadcast_shapes(a.sizes(), b.sizes()), dtype);
+  kernels::binary(op, out, cast_data(a, dtype), cast_data(b, dtype), alpha);
+  return out;
+}
+
+Tensor unary_kernel(UnaryOp op, const Tensor& a, ScalarType dtype) {
+  Tensor out = empty(a.sizes(), dtype);
+  kernels::unary(op, out, cast_data(a, dtype));
+  return out;
+}
+
+// Floating ops on integer inputs compute in the default float dtype (as torch.exp(int) does).
+ScalarType float_type_for(const Tensor& a) { return is_floating(a.dtype()) ? a.dtype() : default_dtype(); }
+
+void check_alpha(Scalar alpha, ScalarType dtype) {
+  BIBUN_CHECK(!alpha.is_floating() || is_floating(dtype),
+              "For integral input tensors, argument alpha must not be a floating point number.");
+}
+
+// Records a unary node that saves `slot` (self or result).
+template <typename N>
+Tensor record_unary(const Tensor& a, Tensor out, SavedSlot slot) {
+  if (auto node = make_node<N>({&a})) {
+    if (slot == kSelf) node->save(kSelf, a);
+    set_history(out, node);
+    if (slot == kResult) node->save(kResult, out, /*is_output=*/true);
+  }
+  return out;
+}
+
+}  // namespace
+
+Tensor add(const Tensor& a, const Tensor& b, Scalar alpha) {
+  ScalarType dtype = result_type(a, b);
+  check_alpha(alpha, dtype);
+  Tensor out = binary_kernel(BinaryOp::Add, a, b, dtype, alpha);
+  if (auto node = make_node<AddBackward0>({&a, &b})) {
+    node->alpha = alpha;
+    set_history(out, node);
+  }
+  return out;
+}
+
+Tensor sub(const Tensor& a, const Tensor& b, Scalar alpha) {
+  ScalarType dtype = result_type(a, b);
+  check_alpha(alpha, dtype);
+  BIBUN_CHECK(!(a.dtype() == ScalarType::Bool && b.dtype() == ScalarType::Bool),
+              "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
+              "`logical_xor()` operator instead.");
+  BIBUN_CHECK(a.dtype() != ScalarType::Bool && b.dtype() != ScalarType::Bool,
+              "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a "
+              "mask, use the `~` or `logical_not()` operator instead.");
+  Tensor out = binary_kernel(BinaryOp::Sub, a, b, dtype, alpha);
+  if (auto node = make_node<SubBackward0>({&a, &b})) {
+    node->alpha = alpha;
+    set_history(out, node);
+  }
+  return out;
+}
+
+Tensor rsub(const Tensor& a, const Tensor& b, Scalar alpha) {
+  ScalarType dtype = result_type(a, b);
+  BIBUN_CHECK(a.dtype() != ScalarType::Bool && b.dtype() != ScalarType::Bool,
+              "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a "
+              "mask, use the `~` or `logical_not()` operator instead.");
+  Tensor out = binary_kernel(BinaryOp::Sub, b, a, dtype, alpha);
+  if (auto node = make_node<RsubBackward1>({&a})) {
+    node->alpha = alpha;
+    set_history(out, node);
+  }
+  return out;
+}
+
+Tensor mul(const Tensor& a, const Tensor& b) {
+  Tensor out = binary_kernel(BinaryOp::Mul, a, b, result_type(a, b), Scalar(int64_t{1}));
+  if (auto node = make_node<MulBackward0>({&a, &b})) {
+    if (node->needs_input_grad(0)) node->save(kOther, b);
+    if (node->needs_input_grad(1)) node->save(kSelf, a);
+    set_history(out, node);
+  }
+  return out;
+}
+
+Tensor div(const Tensor& a, const Tensor& b) {
+  ScalarType dtype = result_type(a, b);
+  if (!is_floating(dtype)) dtype = default_dtype();  // true division
+  Tensor out = binary_kernel(BinaryOp::Div, a, b, dtype, Scalar(int64_t{1}));
+  if (auto node = make_node<DivBackward0>({&a, &b})) {
+    node->save(kOther, b);
+    if (node->needs_input_grad(1)) node->save(kSelf, a);
+    set_history(out, node);
+  }
+  return out;
+}
+
+Tensor pow(const Tensor& a, Scalar exponent) {
+  ScalarType dtype = a.dtype();
+  if (exponent.is_floating() && !is_floating(dtype)) dtype = default_dtype();
+  if (exponent.kind() == Scalar::Kind::Int && dtype == ScalarType::Bool) dtype = ScalarType::Int64;
+  Tensor out = empty(a.sizes(), dtype);
+  kernels::pow_scalar(out, cast_data(a, dtype), exponent);
+  if (auto node = make_node<PowBackward0>({&a})) {
+    node->exponent = exponent;
+    node->save(kSelf, a);
+    set_history(out, node);
+  }
+  return out;
+}
+
+Tensor pow(const Tensor& a, const Tensor& exponent) {
+  if (exponent->is_wrapped_number()) {
+    Scalar e = is_floating(exponent.dtype()) ? Scalar(exponent.data<double>()[0])
+               : exponent.dtype() == ScalarType::Bool ? Scalar(exponent.data<bool>()[0])
+                                                       : Scalar(exponent.data<int64_t>()[0]);
+    return pow(a, e);
+  }
+  ScalarType dtype = result_type(a, exponent);
+  if (is_integral(dtype, false)) {
+    Tensor e = cast_data(exponent, dtype);
+    // Negative integer powers of integers are an error in PyTorch.
+    Tensor neg = empty(e.sizes(), ScalarType::Bool);
+    kernels::binary(BinaryOp::Lt, neg, e, scalar_tensor(Scalar(int64_t{0}), dtype));
+    Tensor any_neg = empty({}, ScalarType::Bool);
+    kernels::reduce(kernels::ReduceOp::Any, any_neg, neg, {}, 0);
+    BIBUN_CHECK(!any_neg.data<bool>()[0], "Integers to negative integer powers are not allowed.");
+  }
+  Tensor out = binary_kernel(BinaryOp::Pow, a, exponent, dtype, Scalar(int64_t{1}));
+  if (auto node = make_node<PowBackward1>({&a, &exponent})) {
+    node->save(kSelf, a);
+    node->save(kOther, exponent);
+    set_history(out, node);
+    if (node->needs_input_grad(1)) node->save(kResult, out, true);
+  }
+  return out;
+}
+
+Tensor pow(Scalar base, const Tensor& exponent) {
+  Tensor b = wrapped_scalar(base);
+  ScalarType dtype = result_type(b, exponent);
+  Tensor out = binary_kernel(BinaryOp::Pow, b, exponent, dtype, Scalar(int64_t{1}));
+  if (auto node = make_node<PowBackward2>({&exponent})) {
+    node->base = base;
+    node->save(kOther, exponent);
+    set_history(out, node);
+    node->save(kResult, out, true);
+  }
+  return out;
+}
+
+Tensor neg(const Tensor& a) {
+  Tensor out = unary_kernel(UnaryOp::Neg, a, a.dtype());
+  if (auto node = make_node<NegBackward0>({&a})) set_history(out, node);
+  return out;
+}
+
+Tensor exp(const Tensor& a) {
+  return record_unary<ExpBackward0>(a, unary_kernel(UnaryOp::Exp, a, float_type_for(a)), kResult);
+}
+Tensor log(const Tensor& a) {
+  return record_unary<LogBackward0>(a, unary_kernel(UnaryOp::Log, a, float_type_for(a)), kSelf);
+}
+Tensor sigmoid(const Tensor& a) {
+  return record_unary<SigmoidBackward0>(a, unary_kernel(UnaryOp::Sigmoid, a, float_type_for(a)), kResult);
+}
+Tensor log_sigmoid(const Tensor& a) {
+  return record_unary<LogSigmoidBackward0>(a, unary_kernel(UnaryOp::LogSigmoid, a, float_type_for(a)), kSelf);
+}
+Tensor sqrt(const Tensor& a) {
+  return record_unary<SqrtBackward0>(a, unary_kernel(UnaryOp::Sqrt, a, float_type_for(a)), kResult);
+}
+Tensor reciprocal(const Tensor& a) {
+  return record_unary<ReciprocalBackward0>(a, unary_kernel(UnaryOp::Reciprocal, a, float_type_for(a)), kResult);
+}
+Tensor abs(const Tensor& a) {
+  return record_unary<AbsBackward0>(a, unary_kernel(UnaryOp::Abs, a, a.dtype()), kSelf);
+}
+Tensor sign(const Tensor& a) {
+  Tensor out = unary_kernel(UnaryOp::Sign, a, a.dtype());
+  if (auto node = make_node<SignBackward0>({&a})) set_history(out, node);
+  return out;
+}
+
+Tensor masked_fill(const Tensor& a, const Tensor& mask, Scalar value) {
+  BIBUN_CHECK(mask.dtype() == ScalarType::Bool, "masked_fill_ only supports boolean masks, but got mask with dtype ",
+              dtype_name(mask.dtype()));
+  DimVector shape = kernels::broadcast_shapes(a.sizes(), mask.sizes());
+  BIBUN_CHECK(shape == a.sizes(), "masked_fill: mask of shape must be broadcastable to the input's shape");
+  Tensor out = empty(a.sizes(), a.dtype());
+  kernels::masked_fill(out, a, mask, value);
+  if (auto node = make_node<MaskedFillBackward0>({&a})) {
+    node->save(kOther, mask);
+    set_history(out, node);
+  }
+  return out;
+}
+
+Tensor compare(int op, const Tensor& a, const Tensor& b) {
+  ScalarType dtype = result_type(a, b);
+  Tensor out = empty(kernels::broadcast_shapes(a.sizes(), b.sizes()), ScalarType::Bool);
+  kernels::binary(static_cast<BinaryOp>(op), out, cast_data(a, dtype), cast_data(b, dtype));
+  return out;
+}
+
+Tensor eq(const Tensor& a, const Tensor& b) { return compare(static_cast<int>(BinaryOp::Eq), a, b); }
+
+bool equal(const Tensor& a, const Tensor& b) {
+  if (a.sizes() != b.sizes()) return false;
+  Tensor same = eq(a, b);
+  Tensor r = empty({}, ScalarType::Bool);
+  kernels::reduce(kernels::ReduceOp::All, r, same, {}, 0);
+  return r.data<bool>()[0];
+}
+
+Tensor clone(const Tensor& a) {
+  Tensor out = empty(a.sizes(), a.dtype());
+  kernels::copy(out, a);
+  if (auto node = make_node<CloneBackward0>({&a})) set_history(out, node);
+  return out;
+}
+
+Tensor contiguous(const Tensor& a) { return a.is_contiguous() ? a : clone(a); }
+
+Tensor to_dtype(const Tensor& a, ScalarType dtype) {
+  if (a.dtype() == dtype) return a;
+  Tensor out = empty(a.sizes(), dtype);
+  kernels::copy(out, a);
+  if (is_floating(dtype)) {
+    if (auto node = make_node<ToCopyBackward0>({&a})) {
+      node->self_dtype = a.dtype();
+      set_history(out, node);
+    }
+  }
+  return out;
+}
+
+}  // namespace bibun::ops

@@ -1,0 +1,77 @@
+// Autograd bindings: grad_fn nodes, the engine entry point and grad mode.
+#include "autograd/accumulate_grad.h"
+#include "autograd/engine.h"
+#include "autograd/grad_mode.h"
+#include "autograd/variable.h"
+#include "python/common.h"
+
+namespace bibun::python {
+
+namespace {
+
+tensor_list tensors_from(py::handle seq, bool allow_none) {
+  tensor_list out;
+  for (py::handle h : seq) {
+    if (h.is_none() && allow_none) {
+      out.emplace_back();
+    } else if (is_tensor(h)) {
+      out.push_back(as_tensor(h));
+    } else {
+      throw py::type_error(std::string("expected a Tensor, but got ") + Py_TYPE(h.ptr())->tp_name);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+void init_autograd(py::module_& m) {
+  py::class_<Node, std::shared_ptr<Node>>(m, "Node")
+      .def("name", &Node::name)
+      .def_property_readonly("next_functions", [](const Node& n) {
+        py::tuple t(n.next_edges().size());
+        for (size_t i = 0; i < n.next_edges().size(); ++i) {
+          const Edge& e = n.next_edges()[i];
+          t[i] = py::make_tuple(e.fn ? py::cast(e.fn) : py::none(), e.input_nr);
+        }
+        return t;
+      })
+      .def_property_readonly("variable", [](const Node& n) -> py::object {
+        if (auto* acc = dynamic_cast<const AccumulateGrad*>(&n)) return py::cast(acc->variable());
+        throw py::attribute_error("'" + n.name() + "' object has no attribute 'variable'");
+      })
+      .def_property_readonly("_sequence_nr", &Node::sequence_nr)
+      .def("__repr__", [](py::handle self) {
+        const Node& n = self.cast<const Node&>();
+        char addr[32];
+        std::snprintf(addr, sizeof(addr), "%p", static_cast<void*>(self.ptr()));
+        return "<" + n.name() + " object at " + addr + ">";
+      });
+
+  m.def(
+      "_run_backward",
+      [](py::object tensors, py::object grad_tensors, bool keep_graph, bool create_graph, py::object inputs,
+         bool allow_unused, bool accumulate_grad) -> py::object {
+        tensor_list roots = tensors_from(tensors, false);
+        tensor_list grads = tensors_from(grad_tensors, true);
+        tensor_list input_list = inputs.is_none() ? tensor_list{} : tensors_from(inputs, false);
+        BackwardOptions options{keep_graph, create_graph, accumulate_grad, allow_unused};
+        tensor_list result;
+        {
+          py::gil_scoped_release no_gil;
+          tensor_list seeds = make_grad_roots(roots, grads);
+          result = run_backward(roots, seeds, input_list, options);
+        }
+        if (accumulate_grad) return py::none();
+        py::tuple out(result.size());
+        for (size_t i = 0; i < result.size(); ++i) out[i] = result[i].defined() ? py::cast(result[i]) : py::none();
+        return out;
+      },
+      py::arg("tensors"), py::arg("grad_tensors"), py::arg("keep_graph"), py::arg("create_graph"),
+      py::arg("inputs") = py::none(), py::arg("allow_unused") = false, py::arg("accumulate_grad") = true);
+
+  m.def("is_grad_enabled", &GradMode::is_enabled);
+  m.def("_set_grad_enabled", &GradMode::set_enabled);
+}
+
+}  // namespace bibun::python

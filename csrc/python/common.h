@@ -1,0 +1,50 @@
+// Shared by the binding files: Tensor as the pybind11 holder of TensorImpl, dtype objects,
+// and the fast argument conversions used on hot paths.
+#pragma once
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <optional>
+
+#include "ops/ops.h"
+#include "tensor/tensor.h"
+
+// Tensor is TensorImpl's holder: a Python tensor object owns one reference to its impl,
+// and returning a Tensor whose impl already has a Python object returns that object.
+namespace pybind11::detail {
+template <>
+struct always_construct_holder<bibun::Tensor> : always_construct_holder_value<true> {};
+template <>
+class type_caster<bibun::Tensor> : public type_caster_holder<bibun::TensorImpl, bibun::Tensor> {};
+}  // namespace pybind11::detail
+
+namespace bibun::python {
+
+namespace py = pybind11;
+
+// The Python type object of bibun.Tensor (set once by init_tensor).
+extern PyTypeObject* g_tensor_type;
+
+inline bool is_tensor(py::handle h) { return PyObject_TypeCheck(h.ptr(), g_tensor_type); }
+inline Tensor as_tensor(py::handle h) { return h.cast<Tensor>(); }
+// A Python bool/int/float as a Scalar, or nullopt.
+std::optional<Scalar> as_scalar(py::handle h);
+// A tensor argument: a Tensor, or a Python number as a wrapped scalar; else TypeError.
+Tensor tensor_or_scalar(py::handle h, const char* op, const char* arg);
+
+// dtype objects (bibun.float32, ...): one Python object per ScalarType.
+py::object dtype_object(ScalarType t);
+ScalarType parse_dtype(py::handle h);  // a bibun.dtype; TypeError otherwise
+std::optional<ScalarType> parse_optional_dtype(py::handle h);
+
+// Sizes from a sequence of ints (list, tuple, bibun.Size).
+DimVector parse_sizes(py::handle seq);
+std::vector<int64_t> parse_dims(py::handle dim);  // None -> {}, int -> {d}, sequence -> dims
+
+void init_dtype(py::module_& m);
+void init_tensor(py::module_& m);
+void init_autograd(py::module_& m);
+void init_functions(py::module_& m);
+
+}  // namespace bibun::python

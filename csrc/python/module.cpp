@@ -1,0 +1,88 @@
+// The bibun._C module: registers every binding area and translates core errors.
+#include "python/common.h"
+
+namespace bibun::python {
+
+std::optional<Scalar> as_scalar(py::handle h) {
+  PyObject* o = h.ptr();
+  if (PyBool_Check(o)) return Scalar(o == Py_True);
+  if (PyFloat_Check(o)) return Scalar(PyFloat_AS_DOUBLE(o));
+  if (PyLong_Check(o)) {
+    int overflow = 0;
+    long long v = PyLong_AsLongLongAndOverflow(o, &overflow);
+    if (overflow) throw py::value_error("Overflow when unpacking long");
+    return Scalar(static_cast<int64_t>(v));
+  }
+  // numpy scalars and other numbers
+  if (PyNumber_Check(o) && !is_tensor(h) && PyObject_HasAttrString(o, "__index__")) {
+    return Scalar(py::reinterpret_borrow<py::object>(h).attr("__index__")().cast<int64_t>());
+  }
+  if (PyNumber_Check(o) && !is_tensor(h) && PyObject_HasAttrString(o, "__float__")) {
+    return Scalar(py::reinterpret_borrow<py::object>(h).attr("__float__")().cast<double>());
+  }
+  return std::nullopt;
+}
+
+Tensor tensor_or_scalar(py::handle h, const char* op, const char* arg) {
+  if (is_tensor(h)) return as_tensor(h);
+  if (auto s = as_scalar(h)) return ops::wrapped_scalar(*s);
+  throw py::type_error(std::string(op) + "(): argument '" + arg + "' must be Tensor, not " +
+                       Py_TYPE(h.ptr())->tp_name);
+}
+
+DimVector parse_sizes(py::handle seq) {
+  DimVector sizes;
+  for (py::handle item : seq) {
+    if (!PyLong_Check(item.ptr()) || PyBool_Check(item.ptr())) {
+      if (PyObject_HasAttrString(item.ptr(), "__index__") && !PyBool_Check(item.ptr()) && !is_tensor(item)) {
+        sizes.push_back(py::reinterpret_borrow<py::object>(item).attr("__index__")().cast<int64_t>());
+        continue;
+      }
+      if (is_tensor(item) && as_tensor(item).numel() == 1 && !is_floating(as_tensor(item).dtype())) {
+        sizes.push_back(py::int_(item.attr("item")()).cast<int64_t>());
+        continue;
+      }
+      throw py::type_error(std::string("expected a sequence of integers as size, but got an element of type '") +
+                           Py_TYPE(item.ptr())->tp_name + "'");
+    }
+    sizes.push_back(item.cast<int64_t>());
+  }
+  return sizes;
+}
+
+std::vector<int64_t> parse_dims(py::handle dim) {
+  if (dim.is_none()) return {};
+  if (PyLong_Check(dim.ptr())) return {dim.cast<int64_t>()};
+  std::vector<int64_t> dims;
+  for (py::handle d : dim) dims.push_back(d.cast<int64_t>());
+  return dims;
+}
+
+}  // namespace bibun::python
+
+PYBIND11_MODULE(_C, m) {
+  namespace py = pybind11;
+  using namespace bibun::python;
+  m.doc() = "bibun's C++ core: tensors, kernels and the autograd engine";
+
+  py::register_exception_translator([](std::exception_ptr p) {
+    try {
+      if (p) std::rethrow_exception(p);
+    } catch (const bibun::TypeError& e) {
+      PyErr_SetString(PyExc_TypeError, e.what());
+    } catch (const bibun::IndexError& e) {
+      PyErr_SetString(PyExc_IndexError, e.what());
+    } catch (const bibun::ValueError& e) {
+      PyErr_SetString(PyExc_ValueError, e.what());
+    } catch (const bibun::NotImplementedError& e) {
+      PyErr_SetString(PyExc_NotImplementedError, e.what());
+    } catch (const bibun::Error& e) {
+      PyErr_SetString(PyExc_RuntimeError, e.what());
+    }
+  });
+
+  init_dtype(m);
+  init_tensor(m);
+  init_autograd(m);
+  init_functions(m);
+}

@@ -1,0 +1,309 @@
+// bibun.Tensor: the bound TensorImpl with its attributes, operators and methods. Python-only
+// methods (repr, numpy, backward's argument handling) are attached in python/bibun/_tensor.py.
+#include "autograd/autograd_meta.h"
+#include "autograd/node.h"
+#include "autograd/variable.h"
+#include "kernels/kernels.h"
+#include "python/common.h"
+
+namespace bibun::python {
+
+PyTypeObject* g_tensor_type = nullptr;
+
+namespace {
+
+using kernels::BinaryOp;
+const Scalar kOne(int64_t{1});
+
+py::object not_implemented() { return py::reinterpret_borrow<py::object>(Py_NotImplemented); }
+
+// A binary operator: Tensor or Python number on the right; anything else -> NotImplemented
+// so that Python tries the reflected operator.
+template <typename F>
+py::object binary_operator(const Tensor& self, py::handle other, F&& f) {
+  Tensor b;
+  if (is_tensor(other)) {
+    b = as_tensor(other);
+  } else if (auto s = as_scalar(other)) {
+    b = ops::wrapped_scalar(*s);
+  } else {
+    return not_implemented();
+  }
+  return py::cast(f(self, b));
+}
+
+Scalar parse_alpha(py::handle alpha) {
+  auto s = as_scalar(alpha);
+  if (!s) throw py::type_error("alpha must be a number");
+  return *s;
+}
+
+py::object scalar_to_python(const Tensor& t) {
+  BIBUN_CHECK(t.numel() == 1, "a Tensor with ", t.numel(), " elements cannot be converted to Scalar");
+  return dispatch_all(t.dtype(), [&]<typename T>() -> py::object {
+    T v = *static_cast<const T*>(t->data());  // the single element sits at the offset
+    if constexpr (std::is_same_v<T, bool>) return py::bool_(v);
+    else if constexpr (std::is_floating_point_v<T>) return py::float_(static_cast<double>(v));
+    else return py::int_(static_cast<int64_t>(v));
+  });
+}
+
+const char* buffer_format(ScalarType t) {
+  switch (t) {
+    case ScalarType::Bool: return "?";
+    case ScalarType::Int32: return "i";
+    case ScalarType::Int64: return "q";
+    case ScalarType::Float32: return "f";
+    case ScalarType::Float64: return "d";
+  }
+  return "B";
+}
+
+py::tuple dims_tuple(const DimVector& v) {
+  py::tuple t(v.size());
+  for (size_t i = 0; i < v.size(); ++i) t[i] = py::int_(v[i]);
+  return t;
+}
+
+py::object g_size_type;  // bibun.Size, set by the Python layer
+
+py::object make_size(const DimVector& v) {
+  py::tuple t = dims_tuple(v);
+  return g_size_type ? g_size_type(t) : py::object(t);
+}
+
+// Sizes given as varargs or as one sequence: x.expand(2, 3) or x.expand((2, 3)).
+DimVector sizes_from_args(const py::args& args) {
+  if (args.size() == 1 && !PyLong_Check(args[0].ptr())) return parse_sizes(args[0]);
+  return parse_sizes(args);
+}
+
+}  // namespace
+
+void init_tensor(py::module_& m) {
+  auto cls = py::class_<TensorImpl, Tensor>(m, "Tensor", py::buffer_protocol());
+  g_tensor_type = reinterpret_cast<PyTypeObject*>(cls.ptr());
+
+  m.def("_set_size_type", [](py::object t) { g_size_type = t; });
+
+  cls.def_buffer([](TensorImpl& t) -> py::buffer_info {
+    std::vector<py::ssize_t> shape(t.sizes().begin(), t.sizes().end());
+    std::vector<py::ssize_t> strides;
+    for (int64_t s : t.strides()) strides.push_back(s * static_cast<py::ssize_t>(itemsize(t.dtype())));
+    return py::buffer_info(t.data(), static_cast<py::ssize_t>(itemsize(t.dtype())), buffer_format(t.dtype()),
+                           static_cast<py::ssize_t>(t.dim()), shape, strides);
+  });
+
+  // Metadata
+  cls.def_property_readonly("shape", [](const Tensor& t) { return make_size(t.sizes()); })
+      .def("size", [](const Tensor& t, py::object dim) -> py::object {
+        if (dim.is_none()) return make_size(t.sizes());
+        return py::int_(t.size(dim.cast<int64_t>()));
+      }, py::arg("dim") = py::none())
+      .def("stride", [](const Tensor& t, py::object dim) -> py::object {
+        if (dim.is_none()) return dims_tuple(t.strides());
+        return py::int_(t.strides()[wrap_dim(dim.cast<int64_t>(), t.dim())]);
+      }, py::arg("dim") = py::none())
+      .def("dim", [](const Tensor& t) { return t.dim(); })
+      .def("ndimension", [](const Tensor& t) { return t.dim(); })
+      .def_property_readonly("ndim", [](const Tensor& t) { return t.dim(); })
+      .def("numel", [](const Tensor& t) { return t.numel(); })
+      .def("nelement", [](const Tensor& t) { return t.numel(); })
+      .def("element_size", [](const Tensor& t) { return itemsize(t.dtype()); })
+      .def_property_readonly("dtype", [](const Tensor& t) { return dtype_object(t.dtype()); })
+      .def("is_contiguous", [](const Tensor& t) { return t.is_contiguous(); })
+      .def("is_floating_point", [](const Tensor& t) { return is_floating(t.dtype()); })
+      .def("storage_offset", [](const Tensor& t) { return t->offset(); })
+      .def("data_ptr", [](const Tensor& t) { return reinterpret_cast<uintptr_t>(t->data()); })
+      .def_property_readonly("_version", [](const Tensor& t) { return t->version(); })
+      .def_property_readonly("_is_view", [](const Tensor& t) { return t->is_view(); })
+      .def("item", &scalar_to_python)
+      .def("__len__", [](const Tensor& t) {
+        if (t.dim() == 0) throw py::type_error("len() of a 0-d tensor");
+        return t.sizes()[0];
+      })
+      .def("__bool__", [](const Tensor& t) {
+        BIBUN_CHECK(t.numel() == 1, "Boolean value of Tensor with ", t.numel() == 0 ? "no values" : "more than one value",
+                    " is ambiguous");
+        return PyObject_IsTrue(scalar_to_python(t).ptr()) == 1;
+      })
+      .def("__float__", [](const Tensor& t) { return py::float_(scalar_to_python(t)); })
+      .def("__int__", [](const Tensor& t) { return py::int_(scalar_to_python(t)); })
+      .def("__index__", [](const Tensor& t) {
+        if (!is_integral(t.dtype(), true) || t.numel() != 1)
+          throw py::type_error("only integer tensors of a single element can be converted to an index");
+        return py::int_(scalar_to_python(t));
+      })
+      .def("__hash__", [](py::handle self) { return reinterpret_cast<intptr_t>(self.ptr()); });
+
+  // Autograd attributes
+  cls.def_property(
+         "requires_grad", [](const Tensor& t) { return t.requires_grad(); },
+         [](const Tensor& t, bool v) { set_requires_grad(t, v); })
+      .def("requires_grad_", [](const Tensor& t, bool v) { set_requires_grad(t, v); return t; },
+           py::arg("requires_grad") = true)
+      .def_property_readonly("is_leaf", [](const Tensor& t) { return is_leaf(t); })
+      .def_property_readonly("grad_fn", [](const Tensor& t) { return grad_fn(t); })
+      .def_property(
+          "grad",
+          [](const Tensor& t) -> py::object {
+            AutogradMeta* meta = t->autograd_meta();
+            if (!meta || !meta->grad.defined()) return py::none();
+            return py::cast(meta->grad);
+          },
+          [](const Tensor& t, py::object g) {
+            if (g.is_none()) {
+              if (AutogradMeta* meta = t->autograd_meta()) meta->grad = Tensor();
+              return;
+            }
+            if (!is_tensor(g)) throw py::type_error("assigned grad expected to be a Tensor or None but got grad of type " +
+                                                    std::string(Py_TYPE(g.ptr())->tp_name));
+            Tensor grad = as_tensor(g);
+            BIBUN_CHECK(grad.dtype() == t.dtype(), "assigned grad has data of a different type");
+            BIBUN_CHECK(grad.sizes() == t.sizes(), "assigned grad has data of a different size");
+            t->ensure_autograd_meta().grad = grad;
+          })
+      .def_property_readonly("_retains_grad_flag", [](const Tensor& t) {
+        return t->autograd_meta() && t->autograd_meta()->retains_grad;
+      })
+      .def_property(
+          "data", [](const Tensor& t) { return detach(t, /*share_version=*/false); },
+          [](const Tensor& t, const Tensor& other) { t->set_data(*other.get()); })
+      .def("detach", [](const Tensor& t) { return detach(t); })
+      .def("detach_", [](const Tensor& t) {
+        if (AutogradMeta* meta = t->autograd_meta()) {
+          meta->grad_fn.reset();
+          meta->requires_grad = false;
+        }
+        return t;
+      });
+
+  // Operators
+  cls.def("__add__", [](const Tensor& a, py::handle b) { return binary_operator(a, b, [](auto& x, auto& y) { return ops::add(x, y, kOne); }); })
+      .def("__radd__", [](const Tensor& a, py::handle b) { return binary_operator(a, b, [](auto& x, auto& y) { return ops::add(y, x, kOne); }); })
+      .def("__sub__", [](const Tensor& a, py::handle b) { return binary_operator(a, b, [](auto& x, auto& y) { return ops::sub(x, y, kOne); }); })
+      .def("__rsub__", [](const Tensor& a, py::handle b) { return binary_operator(a, b, [](auto& x, auto& y) { return ops::rsub(x, y, kOne); }); })
+      .def("__mul__", [](const Tensor& a, py::handle b) { return binary_operator(a, b, [](auto& x, auto& y) { return ops::mul(x, y); }); })
+      .def("__rmul__", [](const Tensor& a, py::handle b) { return binary_operator(a, b, [](auto& x, auto& y) { return ops::mul(y, x); }); })
+      .def("__truediv__", [](const Tensor& a, py::handle b) { return binary_operator(a, b, [](auto& x, auto& y) { return ops::div(x, y); }); })
+      .def("__rtruediv__", [](const Tensor& a, py::handle b) {
+        // PyTorch computes other / self as self.reciprocal() * other (MulBackward0).
+        return binary_operator(a, b, [](auto& x, auto& y) { return ops::mul(ops::reciprocal(x), y); });
+      })
+      .def("__pow__", [](const Tensor& a, py::handle b) { return binary_operator(a, b, [](auto& x, auto& y) { return ops::pow(x, y); }); })
+      .def("__rpow__", [](const Tensor& a, py::handle b) -> py::object {
+        if (auto s = as_scalar(b)) return py::cast(ops::pow(*s, a));
+        return not_implemented();
+      })
+      .def("__matmul__", [](const Tensor& a, py::handle b) -> py::object {
+        if (!is_tensor(b)) return not_implemented();
+        return py::cast(ops::matmul(a, as_tensor(b)));
+      })
+      .def("__rmatmul__", [](const Tensor& a, py::handle b) -> py::object {
+        if (!is_tensor(b)) return not_implemented();
+        return py::cast(ops::matmul(as_tensor(b), a));
+      })
+      .def("__neg__", [](const Tensor& a) { return ops::neg(a); })
+      .def("__pos__", [](const Tensor& a) { return a; })
+      .def("__abs__", [](const Tensor& a) { return ops::abs(a); })
+      .def("__eq__", [](const Tensor& a, py::handle b) { return binary_operator(a, b, [](auto& x, auto& y) { return ops::compare(int(BinaryOp::Eq), x, y); }); })
+      .def("__ne__", [](const Tensor& a, py::handle b) { return binary_operator(a, b, [](auto& x, auto& y) { return ops::compare(int(BinaryOp::Ne), x, y); }); })
+      .def("__lt__", [](const Tensor& a, py::handle b) { return binary_operator(a, b, [](auto& x, auto& y) { return ops::compare(int(BinaryOp::Lt), x, y); }); })
+      .def("__le__", [](const Tensor& a, py::handle b) { return binary_operator(a, b, [](auto& x, auto& y) { return ops::compare(int(BinaryOp::Le), x, y); }); })
+      .def("__gt__", [](const Tensor& a, py::handle b) { return binary_operator(a, b, [](auto& x, auto& y) { return ops::compare(int(BinaryOp::Gt), x, y); }); })
+      .def("__ge__", [](const Tensor& a, py::handle b) { return binary_operator(a, b, [](auto& x, auto& y) { return ops::compare(int(BinaryOp::Ge), x, y); }); })
+      .def("__iadd__", [](Tensor& a, py::handle b) { return ops::add_(a, tensor_or_scalar(b, "add_", "other"), kOne); })
+      .def("__isub__", [](Tensor& a, py::handle b) { return ops::sub_(a, tensor_or_scalar(b, "sub_", "other"), kOne); })
+      .def("__imul__", [](Tensor& a, py::handle b) { return ops::mul_(a, tensor_or_scalar(b, "mul_", "other")); })
+      .def("__itruediv__", [](Tensor& a, py::handle b) { return ops::div_(a, tensor_or_scalar(b, "div_", "other")); });
+
+  // Methods
+  cls.def("add", [](const Tensor& a, py::handle b, py::handle alpha) {
+        return ops::add(a, tensor_or_scalar(b, "add", "other"), parse_alpha(alpha));
+      }, py::arg("other"), py::kw_only(), py::arg("alpha") = 1)
+      .def("sub", [](const Tensor& a, py::handle b, py::handle alpha) {
+        return ops::sub(a, tensor_or_scalar(b, "sub", "other"), parse_alpha(alpha));
+      }, py::arg("other"), py::kw_only(), py::arg("alpha") = 1)
+      .def("mul", [](const Tensor& a, py::handle b) { return ops::mul(a, tensor_or_scalar(b, "mul", "other")); }, py::arg("other"))
+      .def("div", [](const Tensor& a, py::handle b) { return ops::div(a, tensor_or_scalar(b, "div", "other")); }, py::arg("other"))
+      .def("pow", [](const Tensor& a, py::handle e) { return ops::pow(a, tensor_or_scalar(e, "pow", "exponent")); }, py::arg("exponent"))
+      .def("neg", [](const Tensor& a) { return ops::neg(a); })
+      .def("exp", [](const Tensor& a) { return ops::exp(a); })
+      .def("log", [](const Tensor& a) { return ops::log(a); })
+      .def("sigmoid", [](const Tensor& a) { return ops::sigmoid(a); })
+      .def("abs", [](const Tensor& a) { return ops::abs(a); })
+      .def("sign", [](const Tensor& a) { return ops::sign(a); })
+      .def("sqrt", [](const Tensor& a) { return ops::sqrt(a); })
+      .def("reciprocal", [](const Tensor& a) { return ops::reciprocal(a); })
+      .def("eq", [](const Tensor& a, py::handle b) { return ops::compare(int(BinaryOp::Eq), a, tensor_or_scalar(b, "eq", "other")); }, py::arg("other"))
+      .def("ne", [](const Tensor& a, py::handle b) { return ops::compare(int(BinaryOp::Ne), a, tensor_or_scalar(b, "ne", "other")); }, py::arg("other"))
+      .def("lt", [](const Tensor& a, py::handle b) { return ops::compare(int(BinaryOp::Lt), a, tensor_or_scalar(b, "lt", "other")); }, py::arg("other"))
+      .def("le", [](const Tensor& a, py::handle b) { return ops::compare(int(BinaryOp::Le), a, tensor_or_scalar(b, "le", "other")); }, py::arg("other"))
+      .def("gt", [](const Tensor& a, py::handle b) { return ops::compare(int(BinaryOp::Gt), a, tensor_or_scalar(b, "gt", "other")); }, py::arg("other"))
+      .def("ge", [](const Tensor& a, py::handle b) { return ops::compare(int(BinaryOp::Ge), a, tensor_or_scalar(b, "ge", "other")); }, py::arg("other"))
+      .def("equal", [](const Tensor& a, const Tensor& b) { return ops::equal(a, b); })
+      .def("masked_fill", [](const Tensor& a, const Tensor& mask, py::handle v) {
+        auto s = as_scalar(v);
+        if (!s) throw py::type_error("masked_fill(): value must be a number");
+        return ops::masked_fill(a, mask, *s);
+      })
+      .def("sum", [](const Tensor& a, py::handle dim, bool keepdim, py::handle dtype) {
+        return ops::sum(a, parse_dims(dim), keepdim, parse_optional_dtype(dtype));
+      }, py::arg("dim") = py::none(), py::arg("keepdim") = false, py::kw_only(), py::arg("dtype") = py::none())
+      .def("mean", [](const Tensor& a, py::handle dim, bool keepdim, py::handle dtype) {
+        return ops::mean(a, parse_dims(dim), keepdim, parse_optional_dtype(dtype));
+      }, py::arg("dim") = py::none(), py::arg("keepdim") = false, py::kw_only(), py::arg("dtype") = py::none())
+      .def("all", [](const Tensor& a, py::handle dim, bool keepdim) { return ops::all(a, parse_dims(dim), keepdim); },
+           py::arg("dim") = py::none(), py::arg("keepdim") = false)
+      .def("any", [](const Tensor& a, py::handle dim, bool keepdim) { return ops::any(a, parse_dims(dim), keepdim); },
+           py::arg("dim") = py::none(), py::arg("keepdim") = false)
+      .def("_vector_norm", [](const Tensor& a, double p, py::handle dim, bool keepdim) {
+        return ops::norm(a, p, parse_dims(dim), keepdim);
+      })
+      .def("matmul", [](const Tensor& a, const Tensor& b) { return ops::matmul(a, b); })
+      .def("mm", [](const Tensor& a, const Tensor& b) { return ops::mm(a, b); })
+      .def("mv", [](const Tensor& a, const Tensor& b) { return ops::mv(a, b); })
+      .def("dot", [](const Tensor& a, const Tensor& b) { return ops::dot(a, b); })
+      .def("t", [](const Tensor& a) { return ops::t(a); })
+      .def_property_readonly("T", [](const Tensor& a) {
+        BIBUN_CHECK(a.dim() <= 2, "The use of `x.T` on tensors of dimension other than 2 to reverse their shape is not supported.");
+        return ops::t(a);
+      })
+      .def("transpose", [](const Tensor& a, int64_t d0, int64_t d1) { return ops::transpose(a, d0, d1); })
+      .def("unsqueeze", [](const Tensor& a, int64_t d) { return ops::unsqueeze(a, d); })
+      .def("squeeze", [](const Tensor& a, py::handle dim) {
+        if (!dim.is_none()) return ops::squeeze(a, dim.cast<int64_t>());
+        Tensor r = a;
+        for (int64_t d = a.dim() - 1; d >= 0; --d)
+          if (a.sizes()[d] == 1) r = ops::squeeze(r, d);
+        return r;
+      }, py::arg("dim") = py::none())
+      .def("expand", [](const Tensor& a, py::args sizes) { return ops::expand(a, sizes_from_args(sizes)); })
+      .def("expand_as", [](const Tensor& a, const Tensor& b) { return ops::expand(a, b.sizes()); })
+      .def("clone", [](const Tensor& a) { return ops::clone(a); })
+      .def("contiguous", [](const Tensor& a) { return ops::contiguous(a); })
+      .def("_to_dtype", [](const Tensor& a, py::handle dtype) { return ops::to_dtype(a, parse_dtype(dtype)); })
+      .def("zero_", [](Tensor& a) { return ops::zero_(a); })
+      .def("fill_", [](Tensor& a, py::handle v) {
+        Tensor vt = tensor_or_scalar(v, "fill_", "value");
+        BIBUN_CHECK(vt.dim() == 0, "fill_ only supports 0-dimension value tensor but got tensor with ", vt.dim(), " dimensions.");
+        Scalar s = dispatch_all(vt.dtype(), [&]<typename T>() -> Scalar {
+          T x = vt.data<T>()[0];
+          if constexpr (std::is_same_v<T, bool>) return Scalar(x);
+          else if constexpr (std::is_floating_point_v<T>) return Scalar(static_cast<double>(x));
+          else return Scalar(static_cast<int64_t>(x));
+        });
+        return ops::fill_(a, s);
+      })
+      .def("add_", [](Tensor& a, py::handle b, py::handle alpha) {
+        return ops::add_(a, tensor_or_scalar(b, "add_", "other"), parse_alpha(alpha));
+      }, py::arg("other"), py::kw_only(), py::arg("alpha") = 1)
+      .def("sub_", [](Tensor& a, py::handle b, py::handle alpha) {
+        return ops::sub_(a, tensor_or_scalar(b, "sub_", "other"), parse_alpha(alpha));
+      }, py::arg("other"), py::kw_only(), py::arg("alpha") = 1)
+      .def("mul_", [](Tensor& a, py::handle b) { return ops::mul_(a, tensor_or_scalar(b, "mul_", "other")); })
+      .def("div_", [](Tensor& a, py::handle b) { return ops::div_(a, tensor_or_scalar(b, "div_", "other")); })
+      .def("_assign_out", [](Tensor& out, const Tensor& result) { return ops::assign_out(out, result); });
+}
+
+}  // namespace bibun::python

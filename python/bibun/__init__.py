@@ -1,0 +1,67 @@
+"""bibun (微分): PyTorch's autograd rebuilt small and fast.
+
+``import bibun as torch`` runs PyTorch's autograd tutorials unchanged: tensors, kernels and the
+autograd engine are C++ (``bibun._C``); this package adds PyTorch's Python API on top.
+"""
+
+from __future__ import annotations
+
+from bibun import _C
+from bibun._C import (
+    Tensor,
+    dtype,
+    get_default_dtype,
+    get_num_threads,
+    initial_seed,
+    is_grad_enabled,
+    promote_types,
+    set_num_threads,
+)
+from bibun._C import bool, float32, float64, int32, int64  # noqa: A004  (PyTorch's names)
+from bibun._size import Size
+
+_C._set_size_type(Size)
+
+from bibun import _tensor  # noqa: E402
+
+_tensor._install()
+
+from bibun._creation import (  # noqa: E402
+    as_tensor,
+    empty,
+    empty_like,
+    eye,
+    full,
+    full_like,
+    ones,
+    ones_like,
+    randn,
+    randn_like,
+    tensor,
+    zeros,
+    zeros_like,
+)
+from bibun._device import cuda, device  # noqa: E402
+from bibun._functions import *  # noqa: E402,F403
+from bibun._functions import abs, all, any, pow, sum  # noqa: E402,A004
+from bibun._tensor_str import get_printoptions, printoptions, set_printoptions  # noqa: E402
+from bibun.autograd.grad_mode import enable_grad, no_grad, set_grad_enabled  # noqa: E402
+
+float = float32  # noqa: A001
+double = float64
+long = int64
+int = int32  # noqa: A001
+
+from bibun import autograd, nn  # noqa: E402
+
+__version__ = "0.1.0"
+
+
+def manual_seed(seed) -> "_C.Generator | None":
+    """Seeds bibun's random number generator."""
+    _C.manual_seed(__builtins__["int"](seed) if isinstance(__builtins__, dict) else seed)
+
+
+def set_default_dtype(d) -> None:
+    """Sets the dtype of float tensors created from Python floats (float32 or float64)."""
+    _C.set_default_dtype(d)

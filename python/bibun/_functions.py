@@ -1,0 +1,179 @@
+"""Module-level functions that mirror Tensor methods (``bibun.add(x, y)``), with ``out=``."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from bibun import _C
+
+Tensor = _C.Tensor
+
+
+def _finish(result: Tensor, out: Optional[Tensor]) -> Tensor:
+    return result if out is None else out._assign_out(result)
+
+
+def _as_tensor_arg(x):
+    return x if isinstance(x, Tensor) else _C._wrapped_scalar(x)
+
+
+def add(input, other, *, alpha=1, out: Optional[Tensor] = None) -> Tensor:
+    """``input + alpha * other`` with broadcasting and type promotion."""
+    return _finish(_as_tensor_arg(input).add(other, alpha=alpha), out)
+
+
+def sub(input, other, *, alpha=1, out: Optional[Tensor] = None) -> Tensor:
+    """``input - alpha * other``."""
+    return _finish(_as_tensor_arg(input).sub(other, alpha=alpha), out)
+
+
+def mul(input, other, *, out: Optional[Tensor] = None) -> Tensor:
+    """Elementwise product."""
+    return _finish(_as_tensor_arg(input).mul(other), out)
+
+
+def div(input, other, *, rounding_mode=None, out: Optional[Tensor] = None) -> Tensor:
+    """True division."""
+    if rounding_mode is not None:
+        raise NotImplementedError("bibun does not implement div(rounding_mode=...) yet")
+    return _finish(_as_tensor_arg(input).div(other), out)
+
+
+true_divide = div
+
+
+def pow(input, exponent, *, out: Optional[Tensor] = None) -> Tensor:
+    """``input ** exponent`` (tensor or number on either side)."""
+    if not isinstance(input, Tensor):
+        return _finish(_C._pow_scalar_base(input, exponent), out)
+    return _finish(input.pow(exponent), out)
+
+
+def matmul(input: Tensor, other: Tensor, *, out: Optional[Tensor] = None) -> Tensor:
+    """Matrix product (1-D and 2-D operands)."""
+    return _finish(input.matmul(other), out)
+
+
+def mm(input: Tensor, mat2: Tensor, *, out: Optional[Tensor] = None) -> Tensor:
+    return _finish(input.mm(mat2), out)
+
+
+def mv(input: Tensor, vec: Tensor, *, out: Optional[Tensor] = None) -> Tensor:
+    return _finish(input.mv(vec), out)
+
+
+def dot(input: Tensor, other: Tensor, *, out: Optional[Tensor] = None) -> Tensor:
+    return _finish(input.dot(other), out)
+
+
+def _unary(name: str):
+    def fn(input: Tensor, *, out: Optional[Tensor] = None) -> Tensor:
+        return _finish(getattr(input, name)(), out)
+
+    fn.__name__ = name
+    fn.__qualname__ = name
+    fn.__doc__ = f"Elementwise ``{name}``."
+    return fn
+
+
+neg = _unary("neg")
+negative = neg
+exp = _unary("exp")
+log = _unary("log")
+sigmoid = _unary("sigmoid")
+abs = _unary("abs")
+sign = _unary("sign")
+sqrt = _unary("sqrt")
+reciprocal = _unary("reciprocal")
+
+
+def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+    """Sum of all elements, or over ``dim``."""
+    return input.sum(dim, keepdim, dtype=dtype)
+
+
+def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+    """Mean of all elements, or over ``dim``."""
+    return input.mean(dim, keepdim, dtype=dtype)
+
+
+def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) -> Tensor:
+    """Vector p-norm (``torch.norm``)."""
+    return input.norm(p, dim, keepdim, dtype)
+
+
+def all(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
+    return input.all(dim, keepdim)
+
+
+def any(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
+    return input.any(dim, keepdim)
+
+
+def _compare(name: str):
+    def fn(input: Tensor, other, *, out: Optional[Tensor] = None) -> Tensor:
+        return _finish(getattr(input, name)(other), out)
+
+    fn.__name__ = name
+    fn.__qualname__ = name
+    fn.__doc__ = f"Elementwise comparison ``{name}`` (bool result)."
+    return fn
+
+
+eq = _compare("eq")
+ne = _compare("ne")
+lt = _compare("lt")
+le = _compare("le")
+gt = _compare("gt")
+ge = _compare("ge")
+
+
+def equal(input: Tensor, other: Tensor) -> bool:
+    """True when both tensors have the same shape and elements."""
+    return input.equal(other)
+
+
+def clone(input: Tensor, *, memory_format=None) -> Tensor:
+    return input.clone()
+
+
+def detach(input: Tensor) -> Tensor:
+    return input.detach()
+
+
+def t(input: Tensor) -> Tensor:
+    return input.t()
+
+
+def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
+    return input.transpose(dim0, dim1)
+
+
+def unsqueeze(input: Tensor, dim: int) -> Tensor:
+    return input.unsqueeze(dim)
+
+
+def squeeze(input: Tensor, dim=None) -> Tensor:
+    return input.squeeze(dim)
+
+
+def masked_fill(input: Tensor, mask: Tensor, value) -> Tensor:
+    return input.masked_fill(mask, value)
+
+
+def numel(input: Tensor) -> int:
+    return input.numel()
+
+
+def is_tensor(obj) -> bool:
+    """Whether ``obj`` is a bibun tensor."""
+    return isinstance(obj, Tensor)
+
+
+def is_floating_point(input: Tensor) -> bool:
+    return input.is_floating_point()
+
+
+def result_type(tensor1, tensor2):
+    """The dtype PyTorch's promotion rules give an op on these operands."""
+    return _C._result_type(tensor1, tensor2)
