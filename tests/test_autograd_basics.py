@@ -154,6 +154,9 @@ def test_requires_grad_on_integer_tensor_raises(dtype):
         bibun.ones(2, dtype=getattr(bibun, dtype), requires_grad=True)
     with pytest.raises(RuntimeError, match="^only Tensors of floating point dtype can require gradients$"):
         bibun.tensor([1, 0], dtype=getattr(bibun, dtype)).requires_grad_()
+    t = bibun.tensor([1, 0], dtype=getattr(bibun, dtype))
+    with pytest.raises(RuntimeError, match=INT_REQUIRES_GRAD.replace("^Only", "^only")):
+        t.requires_grad = True
 
 
 def test_implicit_gradient_of_non_scalar_raises():

@@ -1,0 +1,105 @@
+"""The autograd walk-through of PyTorch's 60-minute blitz, run on bibun.
+
+``python -m bibun.demo`` replays the tutorial "Autograd: Automatic Differentiation" (seed 000 of the
+project, a Japanese translation of that tutorial) as a console session: each step prints a comment
+saying what it shows, then the code, then what the code returns. The code is executed as printed, so
+what you read is what ran. ``--seed`` seeds ``bibun.manual_seed`` for the steps that use ``randn``.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+
+import bibun
+
+# Each step: a comment line, then source lines run one at a time like an interactive session.
+# A line that is an expression prints its value (as the Python prompt does); a statement prints
+# nothing. Indented lines continue the statement above them (the ``while`` and ``with`` blocks).
+Step = tuple[str, Sequence[str]]
+
+STEPS: Sequence[Step] = (
+    ("Create a tensor and set requires_grad=True to track computation with it",
+     ["x = bibun.ones(2, 2, requires_grad=True)", "x"]),
+    ("Do a tensor operation: y is the result of an operation, so it is not a leaf",
+     ["y = x + 2", "y"]),
+    ("y was created by an operation, so it has a grad_fn (the node that will backpropagate)",
+     ["y.grad_fn"]),
+    ("More operations on y: z is elementwise, out is its mean (a scalar)",
+     ["z = y * y * 3", "out = z.mean()", "z", "out"]),
+    ("requires_grad_() changes an existing tensor's requires_grad flag in place (it defaults to False)",
+     ["a = bibun.randn(2, 2)", "a = ((a * 3) / (a - 1))", "a.requires_grad",
+      "a.requires_grad_(True)", "a.requires_grad", "b = (a * a).sum()", "b.grad_fn"]),
+    ("Backprop: out is a scalar, so out.backward() means out.backward(bibun.tensor(1.))",
+     ["out.backward()"]),
+    ("d(out)/dx: out = 1/4 sum 3 (x_i + 2)^2, so d(out)/dx_i = 3/2 (x_i + 2) = 4.5 at x_i = 1",
+     ["x.grad"]),
+    ("A vector-valued y: keep doubling until its norm reaches 1000",
+     ["x = bibun.randn(3, requires_grad=True)", "y = x * 2",
+      "while y.data.norm() < 1000:", "    y = y * 2", "y"]),
+    ("y is not a scalar: backward(v) computes the vector-Jacobian product v^T J into x.grad",
+     ["v = bibun.tensor([0.1, 1.0, 0.0001], dtype=bibun.float)", "y.backward(v)", "x.grad"]),
+    ("Operations on a tensor that requires grad are tracked ...",
+     ["x.requires_grad", "(x ** 2).requires_grad"]),
+    ("... unless they run inside `with bibun.no_grad():`",
+     ["with bibun.no_grad():", "    print((x ** 2).requires_grad)"]),
+    ("detach() gives a new tensor with the same content that does not require grad",
+     ["x.requires_grad", "y = x.detach()", "y.requires_grad", "x.eq(y).all()"]),
+)
+
+
+def _blocks(lines: Sequence[str]) -> list[list[str]]:
+    """Groups source lines into statements: an indented line belongs to the statement above it."""
+    blocks: list[list[str]] = []
+    for line in lines:
+        if line.startswith((" ", "\t")) and blocks:
+            blocks[-1].append(line)
+        else:
+            blocks.append([line])
+    return blocks
+
+
+def _run(block: list[str], namespace: dict[str, object]) -> None:
+    """Prints one statement at a prompt and runs it; an expression's value is printed like the REPL."""
+    print(">>> " + block[0])
+    for line in block[1:]:
+        print("... " + line)
+    source = "\n".join(block)
+    try:
+        code = compile(source, "<demo>", "eval")
+    except SyntaxError:
+        exec(compile(source + "\n", "<demo>", "exec"), namespace)
+        return
+    value = eval(code, namespace)
+    if value is not None:
+        print(repr(value))
+
+
+def run_demo(seed: int = 0) -> None:
+    """Runs every step of the walk-through, printing comment, code and result."""
+    namespace: dict[str, object] = {"bibun": bibun}
+    print(f"# bibun {bibun.__version__}: PyTorch's autograd tutorial, with `import bibun`")
+    _run([f"bibun.manual_seed({seed})"], namespace)
+    for number, (comment, lines) in enumerate(STEPS, start=1):
+        print()
+        print(f"# {number}. {comment}")
+        for block in _blocks(lines):
+            _run(block, namespace)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``python -m bibun.demo``."""
+    parser = argparse.ArgumentParser(
+        prog="python -m bibun.demo",
+        description="Walk through PyTorch's autograd tutorial (60-minute blitz) step by step on bibun.",
+    )
+    parser.add_argument("--seed", type=int, default=0,
+                        help="seed passed to bibun.manual_seed before the steps that draw random numbers "
+                             "(default: 0)")
+    args = parser.parse_args(argv)
+    run_demo(args.seed)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
