@@ -63,7 +63,7 @@ def deep_chain(lib: ModuleType, n: int) -> dict[str, float]:
     t3 = time.perf_counter_ns()
     fwd, bwd, free = (t1 - t0) / 1e9, (t2 - t1) / 1e9, (t3 - t2) / 1e9
     return {"forward": fwd, "backward": bwd, "teardown": free, "total": fwd + bwd + free,
-            "grad": float(x.grad[0].item())}
+            "grad": float(x.grad.tolist()[0])}  # no indexing: bibun has none yet
 
 
 def alternate(libs: dict[str, ModuleType], rounds: int, run: Callable[[ModuleType], Any]) -> dict[str, list[Any]]:

@@ -1,5 +1,7 @@
 #include "autograd/accumulate_grad.h"
 
+#include <mutex>
+
 #include "autograd/variable.h"
 #include "ops/ops.h"
 
@@ -18,6 +20,10 @@ tensor_list AccumulateGrad::apply(tensor_list&& grads) {
 }
 
 void AccumulateGrad::accumulate(const Tensor& leaf, Tensor grad) {
+  // Backward calls on several threads may reach the same leaf; its .grad is updated by one
+  // at a time.
+  static std::mutex mutex;
+  std::lock_guard<std::mutex> lock(mutex);
   AutogradMeta& meta = leaf->ensure_autograd_meta();
   if (!meta.grad.defined()) {
     bool stealable = !GradMode::is_enabled() && grad->use_count() == 1 && grad.is_contiguous() &&

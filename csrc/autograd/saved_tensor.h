@@ -33,7 +33,6 @@ class SavedTensor {
   bool is_leaf_ = false;
   bool requires_grad_ = false;
   bool was_released_ = false;
-  std::weak_ptr<Node> weak_grad_fn_;  // grad_fn of a non-output saved tensor's producer
   std::string grad_fn_name_;
 };
 

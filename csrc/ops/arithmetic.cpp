@@ -126,6 +126,7 @@ Tensor pow(const Tensor& a, const Tensor& exponent) {
     return pow(a, e);
   }
   ScalarType dtype = result_type(a, exponent);
+  BIBUN_CHECK_T(NotImplementedError, dtype != ScalarType::Bool, "\"pow\" not implemented for 'Bool'");
   if (is_integral(dtype, false)) {
     Tensor e = cast_data(exponent, dtype);
     // Negative integer powers of integers are an error in PyTorch.
@@ -148,6 +149,7 @@ Tensor pow(const Tensor& a, const Tensor& exponent) {
 Tensor pow(Scalar base, const Tensor& exponent) {
   Tensor b = wrapped_scalar(base);
   ScalarType dtype = result_type(b, exponent);
+  BIBUN_CHECK_T(NotImplementedError, dtype != ScalarType::Bool, "\"pow\" not implemented for 'Bool'");
   Tensor out = binary_kernel(BinaryOp::Pow, b, exponent, dtype, Scalar(int64_t{1}));
   if (auto node = make_node<PowBackward2>({&exponent})) {
     node->base = base;

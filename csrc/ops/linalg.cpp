@@ -13,6 +13,12 @@ const char* lower_c_name(ScalarType t) {
 }
 }  // namespace
 
+namespace {
+void check_not_bool(const Tensor& a, const char* kernel) {
+  BIBUN_CHECK_T(NotImplementedError, a.dtype() != ScalarType::Bool, "\"", kernel, "\" not implemented for 'Bool'");
+}
+}  // namespace
+
 Tensor mm(const Tensor& a, const Tensor& b) {
   BIBUN_CHECK(a.dim() == 2, "self must be a matrix");
   BIBUN_CHECK(b.dim() == 2, "mat2 must be a matrix");
@@ -20,6 +26,7 @@ Tensor mm(const Tensor& a, const Tensor& b) {
               a.sizes()[1], " and ", b.sizes()[0], "x", b.sizes()[1], ")");
   BIBUN_CHECK(a.dtype() == b.dtype(), "expected m1 and m2 to have the same dtype, but got: ", lower_c_name(a.dtype()),
               " != ", lower_c_name(b.dtype()));
+  check_not_bool(a, "addmm_impl_cpu_");
   Tensor out = empty({a.sizes()[0], b.sizes()[1]}, a.dtype());
   kernels::mm(out, a, b);
   if (auto node = make_node<MmBackward0>({&a, &b})) {
@@ -37,6 +44,7 @@ Tensor mv(const Tensor& a, const Tensor& v) {
               a.sizes()[1], "), vec (", v.sizes()[0], ")");
   BIBUN_CHECK(a.dtype() == v.dtype(), "addmv input tensors must have the same dtype, but got ", c_type_name(v.dtype()),
               ", ", c_type_name(a.dtype()), ", and ", c_type_name(v.dtype()));
+  check_not_bool(a, "addmv_impl_cpu");
   Tensor out = empty({a.sizes()[0], 1}, a.dtype());
   DimVector col_sizes{v.sizes()[0], 1}, col_strides{v.strides()[0], 1};
   Tensor v_col(make_intrusive<TensorImpl>(v->storage(), v->offset(), col_sizes, col_strides, v.dtype()));
@@ -58,6 +66,7 @@ Tensor dot(const Tensor& a, const Tensor& b) {
               " elements respectively");
   BIBUN_CHECK(a.dtype() == b.dtype(), "dot : expected both vectors to have same dtype, but found ",
               c_type_name(a.dtype()), " and ", c_type_name(b.dtype()));
+  check_not_bool(a, "dot");
   Tensor out = empty({1, 1}, a.dtype());
   Tensor row(make_intrusive<TensorImpl>(a->storage(), a->offset(), DimVector{1, a.numel()},
                                         DimVector{a.numel() * std::max<int64_t>(a.strides()[0], 1), a.strides()[0]},

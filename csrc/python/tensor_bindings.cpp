@@ -139,8 +139,16 @@ void init_tensor(py::module_& m) {
   // Autograd attributes
   cls.def_property(
          "requires_grad", [](const Tensor& t) { return t.requires_grad(); },
-         [](const Tensor& t, bool v) { set_requires_grad(t, v); })
-      .def("requires_grad_", [](const Tensor& t, bool v) { set_requires_grad(t, v); return t; },
+         [](const Tensor& t, bool v) {
+           // PyTorch words this check differently in each entry point.
+           BIBUN_CHECK(!v || is_floating(t.dtype()), "only Tensors of floating point and complex dtype can require gradients");
+           set_requires_grad(t, v);
+         })
+      .def("requires_grad_", [](const Tensor& t, bool v) {
+        BIBUN_CHECK(!v || is_floating(t.dtype()), "only Tensors of floating point dtype can require gradients");
+        set_requires_grad(t, v);
+        return t;
+      },
            py::arg("requires_grad") = true)
       .def_property_readonly("is_leaf", [](const Tensor& t) { return is_leaf(t); })
       .def_property_readonly("grad_fn", [](const Tensor& t) { return grad_fn(t); })

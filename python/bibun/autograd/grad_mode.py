@@ -57,22 +57,28 @@ class _GradModeContext:
         _C._set_grad_enabled(self._prev)
 
 
-class no_grad(_GradModeContext):
+class _NoParamGradModeContext(_GradModeContext):
+    """A grad-mode context that also decorates without parentheses (``@no_grad``)."""
+
+    def __new__(cls, orig_func: Callable | None = None):
+        if orig_func is None:
+            return super().__new__(cls)
+        return cls()(orig_func)
+
+    def __init__(self) -> None:
+        self._prev = False
+
+
+class no_grad(_NoParamGradModeContext):
     """Context manager (and decorator) that disables gradient recording in its thread."""
 
     _enabled = False
 
-    def __init__(self) -> None:
-        self._prev = False
 
-
-class enable_grad(_GradModeContext):
+class enable_grad(_NoParamGradModeContext):
     """Context manager (and decorator) that enables gradient recording in its thread."""
 
     _enabled = True
-
-    def __init__(self) -> None:
-        self._prev = False
 
 
 class set_grad_enabled(_GradModeContext):
