@@ -20,6 +20,9 @@ struct AutogradMeta {
   // user looks for it.
   std::weak_ptr<Node> grad_accumulator;
   uint32_t output_nr = 0;
+  // For views: the version at which grad_fn was last set; a later in-place write through
+  // the base or another view makes grad_fn stale (Note [In-place on views]).
+  uint32_t attr_version = 0;
 };
 
 }  // namespace bibun

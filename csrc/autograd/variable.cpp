@@ -1,12 +1,50 @@
 #include "autograd/variable.h"
 
 #include "autograd/accumulate_grad.h"
+#include "autograd/copy_slices.h"
 
 namespace bibun {
 
+namespace {
+
+bool base_requires_grad(const Tensor& view) {
+  AutogradMeta* m = view->view_base()->autograd_meta();
+  return m && (m->requires_grad || m->grad_fn);
+}
+
+// Whether the view's recorded history predates a write through its base or a sibling view.
+bool view_history_is_stale(const Tensor& t) {
+  if (!t->is_view() || !GradMode::is_enabled()) return false;
+  AutogradMeta* m = t->autograd_meta();
+  if (m && m->requires_grad && !m->grad_fn) return false;  // a leaf view (requires_grad set on it)
+  uint32_t recorded = m ? m->attr_version : 0;
+  if (m && m->grad_fn && recorded == t->version()) return false;
+  if (!m && t->version() == 0) return false;
+  return base_requires_grad(t);
+}
+
+}  // namespace
+
 bool Tensor::requires_grad() const {
   AutogradMeta* m = impl_->autograd_meta();
-  return m && (m->requires_grad || m->grad_fn);
+  if (m && (m->requires_grad || m->grad_fn)) return true;
+  return impl_->is_view() && view_history_is_stale(*this);
+}
+
+std::shared_ptr<Node> grad_fn(const Tensor& t) {
+  AutogradMeta* m = t->autograd_meta();
+  if (!t->is_view()) return m ? m->grad_fn : nullptr;
+  if (view_history_is_stale(t)) {
+    Tensor base(t->view_base());
+    auto node = std::make_shared<AsStridedBackward0>(TensorGeometry(base), TensorGeometry(t));
+    node->set_next_edges({gradient_edge(base)});
+    AutogradMeta& meta = t->ensure_autograd_meta();
+    meta.grad_fn = node;
+    meta.output_nr = node->add_input_metadata(t);
+    meta.attr_version = t->version();
+    return node;
+  }
+  return m ? m->grad_fn : nullptr;
 }
 
 void set_requires_grad(const Tensor& t, bool requires_grad) {
@@ -31,6 +69,9 @@ std::shared_ptr<Node> grad_accumulator(const Tensor& leaf) {
 }
 
 Edge gradient_edge(const Tensor& t) {
+  if (t->is_view()) {
+    if (auto fn = grad_fn(t)) return Edge{fn, t->autograd_meta()->output_nr};
+  }
   AutogradMeta* m = t->autograd_meta();
   if (!m) return {};
   if (m->grad_fn) return Edge{m->grad_fn, m->output_nr};
@@ -49,6 +90,7 @@ void set_history(const Tensor& out, const std::shared_ptr<Node>& node) {
   AutogradMeta& meta = out->ensure_autograd_meta();
   meta.grad_fn = node;
   meta.output_nr = node->add_input_metadata(out);
+  meta.attr_version = out->version();
 }
 
 Tensor detach(const Tensor& t, bool share_version) {
@@ -58,9 +100,15 @@ Tensor detach(const Tensor& t, bool share_version) {
 }
 
 void check_inplace(const Tensor& t) {
+  if (!GradMode::is_enabled()) return;
   AutogradMeta* m = t->autograd_meta();
-  if (m && m->requires_grad && !m->grad_fn && GradMode::is_enabled()) {
+  if (m && m->requires_grad && !m->grad_fn) {
     throw Error("a leaf Variable that requires grad is being used in an in-place operation.");
+  }
+  if (t->is_view()) {
+    AutogradMeta* bm = t->view_base()->autograd_meta();
+    if (bm && bm->requires_grad && !bm->grad_fn)
+      throw Error("a view of a leaf Variable that requires grad is being used in an in-place operation.");
   }
 }
 
@@ -70,11 +118,25 @@ void check_inplace(const Tensor& t) {
 // every SavedTensor that captured y before the write (Note [Version counter]).
 void rebase_history(const Tensor& t, const std::shared_ptr<Node>& node) {
   t->bump_version();
-  if (node) {
-    AutogradMeta& meta = t->ensure_autograd_meta();
-    meta.grad_fn = node;
-    meta.output_nr = node->add_input_metadata(t);
+  if (!node) return;
+  if (!t->is_view()) {
+    set_history(t, node);
+    return;
   }
+  // Note [In-place on views]
+  // Writing through a view changes its base too. The base gets a CopySlices node: the
+  // gradient under the view goes through the in-place op's node, the rest flows to the
+  // base's old history. The view's own history becomes "a strided window of the base"
+  // (AsStridedBackward0). Other views of the same base notice the version bump and
+  // regenerate their grad_fn the same way when next asked (grad_fn()).
+  Tensor base(t->view_base());
+  node->add_input_metadata(t);
+  auto copy_slices = std::make_shared<CopySlices>(TensorGeometry(base), TensorGeometry(t), node);
+  copy_slices->mutable_next_edges()[0] = gradient_edge(base);
+  set_history(base, copy_slices);
+  auto view_fn = std::make_shared<AsStridedBackward0>(TensorGeometry(base), TensorGeometry(t));
+  view_fn->set_next_edges({Edge{copy_slices, 0}});
+  set_history(t, view_fn);
 }
 
 }  // namespace bibun

@@ -10,11 +10,9 @@
 
 namespace bibun {
 
-inline const std::shared_ptr<Node>& grad_fn(const Tensor& t) {
-  static const std::shared_ptr<Node> none;
-  AutogradMeta* m = t->autograd_meta();
-  return m ? m->grad_fn : none;
-}
+// The tensor's grad_fn; for a view whose history went stale, a fresh AsStridedBackward0
+// over its base's current history (Note [In-place on views]).
+std::shared_ptr<Node> grad_fn(const Tensor& t);
 inline bool is_leaf(const Tensor& t) { return grad_fn(t) == nullptr; }
 void set_requires_grad(const Tensor& t, bool requires_grad);
 

@@ -210,6 +210,19 @@ void masked_fill(const Tensor& out, const Tensor& a, const Tensor& mask, Scalar 
   });
 }
 
+void where(const Tensor& out, const Tensor& condition, const Tensor& a, const Tensor& b) {
+  auto plan = make_plan<4>(out.sizes(), {&out, &condition, &a, &b});
+  dispatch_all(out.dtype(), [&]<typename T>() { run<T, bool, T, T>(plan, [](bool c, T x, T y) { return c ? x : y; }); });
+}
+
+void celu(const Tensor& out, const Tensor& a, double alpha) {
+  auto plan = make_plan<2>(out.sizes(), {&out, &a});
+  dispatch_floating(a.dtype(), "celu", [&]<typename T>() {
+    const T al = static_cast<T>(alpha), inv = static_cast<T>(1.0 / alpha);
+    run<T, T>(plan, [al, inv](T x) { return x > T(0) ? x : al * std::expm1(x * inv); });
+  });
+}
+
 void copy(const Tensor& dst, const Tensor& src) {
   auto plan = make_plan<2>(dst.sizes(), {&dst, &src});
   dispatch_all(dst.dtype(), [&]<typename D>() {

@@ -24,6 +24,11 @@ void pow_scalar(const Tensor& out, const Tensor& a, Scalar exponent);
 // out = condition ? value : a  (mask is bool, broadcast to out).
 void masked_fill(const Tensor& out, const Tensor& a, const Tensor& mask, Scalar value);
 
+// out = condition ? a : b (all broadcast to out; a and b share out's dtype).
+void where(const Tensor& out, const Tensor& condition, const Tensor& a, const Tensor& b);
+// out = max(0, x) + min(0, alpha * (exp(x / alpha) - 1)).
+void celu(const Tensor& out, const Tensor& a, double alpha);
+
 // dst[...] = src[...] with broadcasting of src and conversion between any dtypes.
 void copy(const Tensor& dst, const Tensor& src);
 void fill(const Tensor& dst, Scalar value);

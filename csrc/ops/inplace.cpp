@@ -34,10 +34,6 @@ void check_inplace_write(const Tensor& self, const Tensor* other, ScalarType res
     BIBUN_CHECK(self.strides()[d] != 0 || self.sizes()[d] <= 1,
                 "unsupported operation: more than one element of the written-to tensor refers to a single memory "
                 "location. Please clone() the tensor before performing the operation.");
-  bool records = GradMode::is_enabled() && (self.requires_grad() || (other && other->requires_grad()));
-  BIBUN_CHECK_T(NotImplementedError, !(records && self->is_view()),
-                "bibun does not yet support in-place operations that are recorded by autograd on a view "
-                "(expand, t, transpose, unsqueeze, squeeze); apply the op out of place or to a clone()");
 }
 
 // self = op(self, other) computed in `dtype`, written back in self's dtype.
@@ -114,6 +110,28 @@ Tensor& zero_(Tensor& self) {
   auto node = make_node<ZeroBackward0>({&self});
   kernels::fill(self, Scalar(int64_t{0}));
   rebase_history(self, node);
+  return self;
+}
+
+Tensor& copy_(Tensor& self, const Tensor& src) {
+  check_inplace_write(self, &src, self.dtype());
+  auto node = make_node<CopyBackwards>({&self, &src});
+  if (!self.is_same(src)) kernels::copy(self, src);
+  rebase_history(self, node);
+  return self;
+}
+
+Tensor& t_(Tensor& self) {
+  BIBUN_CHECK(self.dim() <= 2, "t_() expects a tensor with <= 2 dimensions, but self is ", self.dim(), "D");
+  check_inplace(self);
+  BIBUN_CHECK_T(NotImplementedError, !(self->is_view() && self.requires_grad() && GradMode::is_enabled()),
+                "bibun does not support t_() on a view that requires grad; use t()");
+  auto node = make_node<TBackward0>({&self});
+  if (self.dim() == 2) {
+    DimVector sizes{self.sizes()[1], self.sizes()[0]}, strides{self.strides()[1], self.strides()[0]};
+    self->set_sizes_and_strides(sizes, strides, self->offset());
+  }
+  if (node) set_history(self, node);
   return self;
 }
 

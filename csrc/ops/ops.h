@@ -58,6 +58,8 @@ Tensor& mul_(Tensor& self, const Tensor& other);
 Tensor& div_(Tensor& self, const Tensor& other);
 Tensor& zero_(Tensor& self);
 Tensor& fill_(Tensor& self, Scalar value);
+Tensor& copy_(Tensor& self, const Tensor& src);
+Tensor& t_(Tensor& self);
 // out= form: writes `result` into `out` (resized if it has another shape).
 Tensor& assign_out(Tensor& out, const Tensor& result);
 
@@ -82,9 +84,26 @@ Tensor unsqueeze(const Tensor& a, int64_t dim);
 Tensor squeeze(const Tensor& a, int64_t dim);
 Tensor transpose(const Tensor& a, int64_t d0, int64_t d1);
 Tensor t(const Tensor& a);
+Tensor view(const Tensor& a, const DimVector& sizes);
+Tensor reshape(const Tensor& a, const DimVector& sizes);
+Tensor flatten(const Tensor& a, int64_t start_dim, int64_t end_dim);
+Tensor permute(const Tensor& a, const std::vector<int64_t>& dims);
+Tensor squeeze_all(const Tensor& a);
+Tensor select(const Tensor& a, int64_t dim, int64_t index);
+// Python slice semantics: start/end are clamped; step > 0.
+Tensor slice(const Tensor& a, int64_t dim, std::optional<int64_t> start, std::optional<int64_t> end, int64_t step);
+Tensor alias(const Tensor& a);
+// Gradients of select/slice: `grad` placed into zeros of `sizes` (differentiable).
+Tensor select_backward(const Tensor& grad, const DimVector& sizes, int64_t dim, int64_t index);
+Tensor slice_backward(const Tensor& grad, const DimVector& sizes, int64_t dim, int64_t start, int64_t end, int64_t step);
 Tensor clone(const Tensor& a);
 Tensor contiguous(const Tensor& a);
 Tensor to_dtype(const Tensor& a, ScalarType dtype);
+
+// Activations and selection
+Tensor relu(const Tensor& a);
+Tensor celu(const Tensor& a, Scalar alpha);
+Tensor where(const Tensor& condition, const Tensor& a, const Tensor& b);
 
 // Losses
 enum class Reduction { None = 0, Mean = 1, Sum = 2 };

@@ -1,16 +1,13 @@
-// View ops: results share storage and version counter with their input.
+// View ops: results share storage, version counter and base with their input (Note [Version
+// counter]); reshape copies only when no view can express the new shape.
+#include <algorithm>
+#include <numeric>
+
 #include "ops/common.h"
 
 namespace bibun::ops {
 
 namespace {
-
-Tensor make_view(const Tensor& a, DimVector sizes, DimVector strides, int64_t offset) {
-  auto impl = make_intrusive<TensorImpl>(a->storage(), offset, std::move(sizes), std::move(strides), a.dtype());
-  impl->set_version_counter(a->version_counter());
-  impl->set_is_view(true);
-  return Tensor(std::move(impl));
-}
 
 std::string shape_str(const DimVector& s) {
   std::string r = "[";
@@ -18,20 +15,95 @@ std::string shape_str(const DimVector& s) {
   return r + "]";
 }
 
+Tensor make_view(const Tensor& a, DimVector sizes, DimVector strides, int64_t offset) {
+  auto impl = make_intrusive<TensorImpl>(a->storage(), offset, std::move(sizes), std::move(strides), a.dtype());
+  impl->set_version_counter(a->version_counter());
+  impl->set_view_base(a->is_view() ? a->view_base() : a.impl());
+  return Tensor(std::move(impl));
+}
+
+// Records node N on a view result; `fill` sets the node's fields.
+template <typename N, typename Fill>
+Tensor record_view(const Tensor& a, Tensor out, Fill&& fill) {
+  if (auto node = make_node<N>({&a})) {
+    fill(*node);
+    set_history(out, node);
+  }
+  return out;
+}
+
+// Sizes with one -1 inferred, with PyTorch's errors.
+DimVector infer_size(const DimVector& sizes, int64_t numel) {
+  DimVector out = sizes;
+  int64_t known = 1;
+  std::optional<size_t> infer;
+  for (size_t i = 0; i < sizes.size(); ++i) {
+    if (sizes[i] == -1) {
+      BIBUN_CHECK(!infer, "only one dimension can be inferred");
+      infer = i;
+    } else {
+      BIBUN_CHECK(sizes[i] >= 0, "invalid shape dimension ", sizes[i]);
+      known *= sizes[i];
+    }
+  }
+  if (infer) {
+    BIBUN_CHECK(known != 0 && numel % known == 0, "shape '", shape_str(sizes), "' is invalid for input of size ", numel);
+    out[*infer] = numel / known;
+  } else {
+    BIBUN_CHECK(known == numel, "shape '", shape_str(sizes), "' is invalid for input of size ", numel);
+  }
+  return out;
+}
+
+// Strides that view `a` with `sizes` without copying, if any exist (PyTorch's computeStride).
+std::optional<DimVector> view_strides(const Tensor& a, const DimVector& sizes) {
+  const DimVector& old_sizes = a.sizes();
+  const DimVector& old_strides = a.strides();
+  DimVector new_strides(sizes.size());
+  if (a.numel() == 0) return contiguous_strides(sizes);
+  int64_t view_d = static_cast<int64_t>(sizes.size()) - 1;
+  int64_t chunk_base_stride = old_strides.empty() ? 1 : old_strides.back();
+  int64_t tensor_numel = 1, view_numel = 1;
+  for (int64_t tensor_d = static_cast<int64_t>(old_sizes.size()) - 1; tensor_d >= 0; --tensor_d) {
+    tensor_numel *= old_sizes[tensor_d];
+    if (tensor_d == 0 || (old_sizes[tensor_d - 1] != 1 && old_strides[tensor_d - 1] != tensor_numel * chunk_base_stride)) {
+      while (view_d >= 0 && (view_numel < tensor_numel || sizes[view_d] == 1)) {
+        new_strides[view_d] = view_numel * chunk_base_stride;
+        view_numel *= sizes[view_d];
+        --view_d;
+      }
+      if (view_numel != tensor_numel) return std::nullopt;
+      if (tensor_d > 0) {
+        chunk_base_stride = old_strides[tensor_d - 1];
+        tensor_numel = 1;
+        view_numel = 1;
+      }
+    }
+  }
+  if (view_d != -1) return std::nullopt;
+  return new_strides;
+}
+
 template <typename N>
-Tensor squeeze_impl(const Tensor& a, int64_t dim) {
+Tensor squeeze_dim(const Tensor& a, int64_t dim) {
   int64_t d = wrap_dim(dim, a.dim());
   DimVector sizes = a.sizes(), strides = a.strides();
   if (a.dim() > 0 && sizes[d] == 1) {
     sizes.erase(d);
     strides.erase(d);
   }
-  Tensor out = make_view(a, sizes, strides, a->offset());
-  if (auto node = make_node<N>({&a})) {
-    node->self_sizes = a.sizes();
-    node->dim = d;
-    set_history(out, node);
-  }
+  return record_view<N>(a, make_view(a, sizes, strides, a->offset()), [&](N& n) {
+    n.self_sizes = a.sizes();
+    n.dim = d;
+  });
+}
+
+// Writes `grad` into a zero tensor of `sizes` through the view `make_window` cuts from it.
+template <typename Window>
+Tensor embed(const Tensor& grad, const DimVector& sizes, Window&& make_window) {
+  Tensor out = zeros(sizes, grad.dtype());
+  Tensor window = make_window(out);
+  kernels::copy(window, grad);
   return out;
 }
 
@@ -39,10 +111,9 @@ Tensor squeeze_impl(const Tensor& a, int64_t dim) {
 
 Tensor expand(const Tensor& a, const DimVector& sizes) {
   const int64_t nd = static_cast<int64_t>(sizes.size());
-  BIBUN_CHECK(nd >= a.dim(), "expand(torch.FloatTensor{", shape_str(a.sizes()),
-              "}, size=", shape_str(sizes),
-              "): the number of sizes provided (", nd, ") must be greater or equal to the number of dimensions in the tensor (",
-              a.dim(), ")");
+  BIBUN_CHECK(nd >= a.dim(), "expand(bibun.", legacy_type_name(a.dtype()), "{", shape_str(a.sizes()),
+              "}, size=", shape_str(sizes), "): the number of sizes provided (", nd,
+              ") must be greater or equal to the number of dimensions in the tensor (", a.dim(), ")");
   DimVector out_sizes(nd), out_strides(nd);
   const int64_t off = nd - a.dim();
   for (int64_t d = nd - 1; d >= 0; --d) {
@@ -62,12 +133,8 @@ Tensor expand(const Tensor& a, const DimVector& sizes) {
     out_sizes[d] = target;
     out_strides[d] = have == target ? a.strides()[d - off] : 0;
   }
-  Tensor out = make_view(a, out_sizes, out_strides, a->offset());
-  if (auto node = make_node<ExpandBackward0>({&a})) {
-    node->self_sizes = a.sizes();
-    set_history(out, node);
-  }
-  return out;
+  return record_view<ExpandBackward0>(a, make_view(a, out_sizes, out_strides, a->offset()),
+                                      [&](ExpandBackward0& n) { n.self_sizes = a.sizes(); });
 }
 
 Tensor unsqueeze(const Tensor& a, int64_t dim) {
@@ -76,19 +143,26 @@ Tensor unsqueeze(const Tensor& a, int64_t dim) {
   int64_t stride = d < a.dim() ? sizes[d] * strides[d] : 1;
   sizes.insert(d, 1);
   strides.insert(d, stride);
-  Tensor out = make_view(a, sizes, strides, a->offset());
-  if (auto node = make_node<UnsqueezeBackward0>({&a})) {
-    node->dim = d;
-    set_history(out, node);
-  }
-  return out;
+  return record_view<UnsqueezeBackward0>(a, make_view(a, sizes, strides, a->offset()),
+                                         [&](UnsqueezeBackward0& n) { n.dim = d; });
 }
 
-Tensor squeeze(const Tensor& a, int64_t dim) { return squeeze_impl<SqueezeBackward1>(a, dim); }
+Tensor squeeze(const Tensor& a, int64_t dim) { return squeeze_dim<SqueezeBackward1>(a, dim); }
 
 // matmul's vector @ matrix: PyTorch squeezes in place there and shows SqueezeBackward4.
 Tensor squeeze_for_matmul(const Tensor& a, int64_t dim);
-Tensor squeeze_for_matmul(const Tensor& a, int64_t dim) { return squeeze_impl<SqueezeBackward4>(a, dim); }
+Tensor squeeze_for_matmul(const Tensor& a, int64_t dim) { return squeeze_dim<SqueezeBackward4>(a, dim); }
+
+Tensor squeeze_all(const Tensor& a) {
+  DimVector sizes, strides;
+  for (int64_t d = 0; d < a.dim(); ++d) {
+    if (a.sizes()[d] == 1) continue;
+    sizes.push_back(a.sizes()[d]);
+    strides.push_back(a.strides()[d]);
+  }
+  return record_view<SqueezeBackward0>(a, make_view(a, sizes, strides, a->offset()),
+                                       [&](SqueezeBackward0& n) { n.self_sizes = a.sizes(); });
+}
 
 Tensor transpose(const Tensor& a, int64_t d0, int64_t d1) {
   const int64_t nd = a.dim();
@@ -98,13 +172,10 @@ Tensor transpose(const Tensor& a, int64_t d0, int64_t d1) {
     std::swap(sizes[x], sizes[y]);
     std::swap(strides[x], strides[y]);
   }
-  Tensor out = make_view(a, sizes, strides, a->offset());
-  if (auto node = make_node<TransposeBackward0>({&a})) {
-    node->dim0 = x;
-    node->dim1 = y;
-    set_history(out, node);
-  }
-  return out;
+  return record_view<TransposeBackward0>(a, make_view(a, sizes, strides, a->offset()), [&](TransposeBackward0& n) {
+    n.dim0 = x;
+    n.dim1 = y;
+  });
 }
 
 Tensor t(const Tensor& a) {
@@ -114,8 +185,132 @@ Tensor t(const Tensor& a) {
     std::swap(sizes[0], sizes[1]);
     std::swap(strides[0], strides[1]);
   }
-  Tensor out = make_view(a, sizes, strides, a->offset());
-  if (auto node = make_node<TBackward0>({&a})) set_history(out, node);
+  return record_view<TBackward0>(a, make_view(a, sizes, strides, a->offset()), [](TBackward0&) {});
+}
+
+Tensor permute(const Tensor& a, const std::vector<int64_t>& dims_in) {
+  BIBUN_CHECK(static_cast<int64_t>(dims_in.size()) == a.dim(),
+              "permute(sparse_coo): number of dimensions in the tensor input does not match the length of the "
+              "desired ordering of dimensions i.e. input.dim() = ", a.dim(), " is not equal to len(dims) = ",
+              dims_in.size());
+  std::vector<int64_t> dims = wrap_dims(dims_in, a.dim());
+  DimVector sizes(dims.size()), strides(dims.size());
+  for (size_t i = 0; i < dims.size(); ++i) {
+    sizes[i] = a.sizes()[dims[i]];
+    strides[i] = a.strides()[dims[i]];
+  }
+  return record_view<PermuteBackward0>(a, make_view(a, sizes, strides, a->offset()),
+                                       [&](PermuteBackward0& n) { n.dims = dims; });
+}
+
+Tensor view(const Tensor& a, const DimVector& sizes_in) {
+  DimVector sizes = infer_size(sizes_in, a.numel());
+  auto strides = view_strides(a, sizes);
+  BIBUN_CHECK(strides.has_value(),
+              "view size is not compatible with input tensor's size and stride (at least one dimension spans across "
+              "two contiguous subspaces). Use .reshape(...) instead.");
+  return record_view<ViewBackward0>(a, make_view(a, sizes, *strides, a->offset()),
+                                    [&](ViewBackward0& n) { n.self_sizes = a.sizes(); });
+}
+
+Tensor reshape(const Tensor& a, const DimVector& sizes_in) {
+  DimVector sizes = infer_size(sizes_in, a.numel());
+  if (view_strides(a, sizes)) return view(a, sizes);
+  // No view fits: copy, then view the copy without recording a view (PyTorch's _unsafe_view).
+  Tensor copy = clone(a);
+  Tensor out(make_intrusive<TensorImpl>(copy->storage(), 0, sizes, contiguous_strides(sizes), a.dtype()));
+  out->set_version_counter(copy->version_counter());
+  return record_view<UnsafeViewBackward0>(copy, out, [&](UnsafeViewBackward0& n) { n.self_sizes = a.sizes(); });
+}
+
+Tensor flatten(const Tensor& a, int64_t start_dim, int64_t end_dim) {
+  if (a.dim() == 0) return reshape(a, {1});
+  int64_t s = wrap_dim(start_dim, a.dim()), e = wrap_dim(end_dim, a.dim());
+  BIBUN_CHECK(s <= e, "flatten() has invalid args: start_dim cannot come after end_dim");
+  if (s == e) return a;
+  DimVector sizes;
+  for (int64_t d = 0; d < s; ++d) sizes.push_back(a.sizes()[d]);
+  int64_t n = 1;
+  for (int64_t d = s; d <= e; ++d) n *= a.sizes()[d];
+  sizes.push_back(n);
+  for (int64_t d = e + 1; d < a.dim(); ++d) sizes.push_back(a.sizes()[d]);
+  return reshape(a, sizes);
+}
+
+Tensor select(const Tensor& a, int64_t dim, int64_t index) {
+  BIBUN_CHECK_T(IndexError, a.dim() > 0, "select() cannot be applied to a 0-dim tensor.");
+  int64_t d = wrap_dim(dim, a.dim());
+  int64_t size = a.sizes()[d];
+  BIBUN_CHECK_T(IndexError, index >= -size && index < size, "index ", index, " is out of bounds for dimension ", d,
+                " with size ", size);
+  int64_t i = index < 0 ? index + size : index;
+  DimVector sizes = a.sizes(), strides = a.strides();
+  int64_t offset = a->offset() + i * strides[d];
+  sizes.erase(d);
+  strides.erase(d);
+  return record_view<SelectBackward0>(a, make_view(a, sizes, strides, offset), [&](SelectBackward0& n) {
+    n.self_sizes = a.sizes();
+    n.dim = d;
+    n.index = i;
+  });
+}
+
+Tensor slice(const Tensor& a, int64_t dim, std::optional<int64_t> start_in, std::optional<int64_t> end_in,
+             int64_t step) {
+  BIBUN_CHECK_T(IndexError, a.dim() > 0, "slice() cannot be applied to a 0-dim tensor.");
+  BIBUN_CHECK_T(ValueError, step > 0, "step must be greater than zero");
+  int64_t d = wrap_dim(dim, a.dim());
+  int64_t size = a.sizes()[d];
+  auto clamp = [size](std::optional<int64_t> v, int64_t dflt) {
+    if (!v) return dflt;
+    int64_t x = *v < 0 ? *v + size : *v;
+    return std::clamp<int64_t>(x, 0, size);
+  };
+  int64_t start = clamp(start_in, 0), end = std::max(clamp(end_in, size), start);
+  int64_t len = (end - start + step - 1) / step;
+  DimVector sizes = a.sizes(), strides = a.strides();
+  int64_t offset = a->offset() + (len > 0 ? start * strides[d] : 0);
+  sizes[d] = len;
+  strides[d] *= step;
+  return record_view<SliceBackward0>(a, make_view(a, sizes, strides, offset), [&](SliceBackward0& n) {
+    n.self_sizes = a.sizes();
+    n.dim = d;
+    n.start = start;
+    n.end = end;
+    n.step = step;
+  });
+}
+
+Tensor alias(const Tensor& a) {
+  return record_view<AliasBackward0>(a, make_view(a, a.sizes(), a.strides(), a->offset()), [](AliasBackward0&) {});
+}
+
+Tensor select_backward(const Tensor& grad, const DimVector& sizes, int64_t dim, int64_t index) {
+  Tensor out = embed(grad, sizes, [&](const Tensor& z) {
+    AutoGradMode off(false);
+    return select(z, dim, index);
+  });
+  if (auto node = make_node<SelectBackwardBackward0>({&grad})) {
+    node->dim = dim;
+    node->index = index;
+    set_history(out, node);
+  }
+  return out;
+}
+
+Tensor slice_backward(const Tensor& grad, const DimVector& sizes, int64_t dim, int64_t start, int64_t end,
+                      int64_t step) {
+  Tensor out = embed(grad, sizes, [&](const Tensor& z) {
+    AutoGradMode off(false);
+    return slice(z, dim, start, end, step);
+  });
+  if (auto node = make_node<SliceBackwardBackward0>({&grad})) {
+    node->dim = dim;
+    node->start = start;
+    node->end = end;
+    node->step = step;
+    set_history(out, node);
+  }
   return out;
 }
 

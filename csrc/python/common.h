@@ -42,6 +42,10 @@ std::optional<ScalarType> parse_optional_dtype(py::handle h);
 DimVector parse_sizes(py::handle seq);
 std::vector<int64_t> parse_dims(py::handle dim);  // None -> {}, int -> {d}, sequence -> dims
 
+// t[index] and t[index] = value (csrc/python/indexing.cpp).
+Tensor index_get(const Tensor& self, py::handle index);
+void index_put(Tensor& self, py::handle index, py::handle value);
+
 void init_dtype(py::module_& m);
 void init_tensor(py::module_& m);
 void init_autograd(py::module_& m);

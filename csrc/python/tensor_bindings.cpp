@@ -265,6 +265,10 @@ void init_tensor(py::module_& m) {
            py::arg("dim") = py::none(), py::arg("keepdim") = false)
       .def("any", [](const Tensor& a, py::handle dim, bool keepdim) { return ops::any(a, parse_dims(dim), keepdim); },
            py::arg("dim") = py::none(), py::arg("keepdim") = false)
+      .def("_celu", [](const Tensor& a, py::handle alpha) { return ops::celu(a, *as_scalar(alpha)); })
+      .def("_where", [](const Tensor& cond, py::handle a, py::handle b) {
+        return ops::where(cond, tensor_or_scalar(a, "where", "input"), tensor_or_scalar(b, "where", "other"));
+      })
       .def("_vector_norm", [](const Tensor& a, double p, py::handle dim, bool keepdim) {
         return ops::norm(a, p, parse_dims(dim), keepdim);
       })
@@ -280,11 +284,7 @@ void init_tensor(py::module_& m) {
       .def("transpose", [](const Tensor& a, int64_t d0, int64_t d1) { return ops::transpose(a, d0, d1); })
       .def("unsqueeze", [](const Tensor& a, int64_t d) { return ops::unsqueeze(a, d); })
       .def("squeeze", [](const Tensor& a, py::handle dim) {
-        if (!dim.is_none()) return ops::squeeze(a, dim.cast<int64_t>());
-        Tensor r = a;
-        for (int64_t d = a.dim() - 1; d >= 0; --d)
-          if (a.sizes()[d] == 1) r = ops::squeeze(r, d);
-        return r;
+        return dim.is_none() ? ops::squeeze_all(a) : ops::squeeze(a, dim.cast<int64_t>());
       }, py::arg("dim") = py::none())
       .def("expand", [](const Tensor& a, py::args sizes) { return ops::expand(a, sizes_from_args(sizes)); })
       .def("expand_as", [](const Tensor& a, const Tensor& b) { return ops::expand(a, b.sizes()); })
@@ -311,6 +311,37 @@ void init_tensor(py::module_& m) {
       }, py::arg("other"), py::kw_only(), py::arg("alpha") = 1)
       .def("mul_", [](Tensor& a, py::handle b) { return ops::mul_(a, tensor_or_scalar(b, "mul_", "other")); })
       .def("div_", [](Tensor& a, py::handle b) { return ops::div_(a, tensor_or_scalar(b, "div_", "other")); })
+      .def("view", [](const Tensor& a, py::args shape) {
+        if (shape.size() == 1 && !PyLong_Check(shape[0].ptr()) && !PySequence_Check(shape[0].ptr()))
+          return ops::to_dtype(a, parse_dtype(shape[0]));  // view(dtype) of the same itemsize is not supported
+        return ops::view(a, sizes_from_args(shape));
+      })
+      .def("view_as", [](const Tensor& a, const Tensor& other) { return ops::view(a, other.sizes()); })
+      .def("reshape", [](const Tensor& a, py::args shape) { return ops::reshape(a, sizes_from_args(shape)); })
+      .def("reshape_as", [](const Tensor& a, const Tensor& other) { return ops::reshape(a, other.sizes()); })
+      .def("flatten", [](const Tensor& a, int64_t s, int64_t e) { return ops::flatten(a, s, e); },
+           py::arg("start_dim") = 0, py::arg("end_dim") = -1)
+      .def("permute", [](const Tensor& a, py::args dims) {
+        DimVector d = sizes_from_args(dims);
+        return ops::permute(a, d.vec());
+      })
+      .def("select", [](const Tensor& a, int64_t dim, int64_t index) { return ops::select(a, dim, index); })
+      .def("narrow", [](const Tensor& a, int64_t dim, int64_t start, int64_t length) {
+        int64_t d = wrap_dim(dim, a.dim());
+        int64_t size = a.sizes()[d];
+        BIBUN_CHECK_T(IndexError, start >= -size && start <= size, "start out of range (expected to be in range of [",
+                      -size, ", ", size, "], but got ", start, ")");
+        int64_t s = start < 0 ? start + size : start;
+        BIBUN_CHECK(length >= 0 && s + length <= size, "start (", s, ") + length (", length,
+                    ") exceeds dimension size (", size, ").");
+        return ops::slice(a, d, s, s + length, 1);
+      })
+      .def("relu", [](const Tensor& a) { return ops::relu(a); })
+      .def("copy_", [](Tensor& a, const Tensor& src, bool) { return ops::copy_(a, src); },
+           py::arg("src"), py::arg("non_blocking") = false)
+      .def("t_", [](Tensor& a) { return ops::t_(a); })
+      .def("__getitem__", [](const Tensor& a, py::handle index) { return index_get(a, index); })
+      .def("__setitem__", [](Tensor& a, py::handle index, py::handle value) { index_put(a, index, value); })
       .def("_assign_out", [](Tensor& out, const Tensor& result) { return ops::assign_out(out, result); });
 }
 

@@ -50,9 +50,12 @@ class TensorImpl : public RefCounted {
   bool is_wrapped_number() const { return wrapped_number_; }
   void set_wrapped_number(bool v) { wrapped_number_ = v; }
 
-  // Whether this tensor aliases another tensor's memory as a view (expand, t, ...).
-  bool is_view() const { return is_view_; }
-  void set_is_view(bool v) { is_view_ = v; }
+  // A view (expand, t, select, ...) aliases the memory of its base: the root tensor that
+  // owns the layout the view was cut from (never itself a view). In-place ops on a view
+  // rewrite the base's autograd history (Note [In-place on views] in autograd/variable.cpp).
+  bool is_view() const { return static_cast<bool>(view_base_); }
+  const intrusive_ptr<TensorImpl>& view_base() const { return view_base_; }
+  void set_view_base(intrusive_ptr<TensorImpl> base) { view_base_ = std::move(base); }
 
   uint32_t version() const { return version_ ? version_->version.load(std::memory_order_relaxed) : 0; }
   void bump_version();
@@ -79,8 +82,8 @@ class TensorImpl : public RefCounted {
   ScalarType dtype_;
   bool is_contiguous_ = true;
   bool wrapped_number_ = false;
-  bool is_view_ = false;
   intrusive_ptr<VersionCounter> version_;
+  intrusive_ptr<TensorImpl> view_base_;
   std::unique_ptr<AutogradMeta, AutogradMetaDeleter> autograd_meta_;
 };
 

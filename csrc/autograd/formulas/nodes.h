@@ -62,6 +62,22 @@ BIBUN_NODE(SqueezeBackward4, DimVector self_sizes; int64_t dim;)
 BIBUN_NODE(TransposeBackward0, int64_t dim0; int64_t dim1;)
 BIBUN_NODE(TBackward0, )
 
+BIBUN_NODE(ViewBackward0, DimVector self_sizes;)
+BIBUN_NODE(UnsafeViewBackward0, DimVector self_sizes;)
+BIBUN_NODE(AliasBackward0, )
+BIBUN_NODE(PermuteBackward0, std::vector<int64_t> dims;)
+BIBUN_NODE(SqueezeBackward0, DimVector self_sizes;)
+BIBUN_NODE(SelectBackward0, DimVector self_sizes; int64_t dim; int64_t index;)
+BIBUN_NODE(SliceBackward0, DimVector self_sizes; int64_t dim; int64_t start; int64_t end; int64_t step;)
+BIBUN_NODE(SelectBackwardBackward0, int64_t dim; int64_t index;)
+BIBUN_NODE(SliceBackwardBackward0, int64_t dim; int64_t start; int64_t end; int64_t step;)
+BIBUN_NODE(CopyBackwards, )
+
+// formulas/activation.cpp
+BIBUN_NODE(ReluBackward0, )
+BIBUN_NODE(CeluBackward0, Scalar alpha;)
+BIBUN_NODE(WhereBackward0, )
+
 // formulas/loss.cpp
 BIBUN_NODE(BinaryCrossEntropyWithLogitsBackward0, int reduction;)
 
