@@ -16,7 +16,23 @@ AccumulateGrad::AccumulateGrad(Tensor leaf) : leaf_(std::move(leaf)) {
 
 tensor_list AccumulateGrad::apply(tensor_list&& grads) {
   if (grads[0].defined()) accumulate(leaf_, std::move(grads[0]));
+  if (AutogradMeta* meta = leaf_->autograd_meta()) {
+    auto hooks = meta->post_accumulate_hooks;  // a copy: hooks may remove hooks
+    for (auto& entry : hooks) (*entry.hook)(leaf_);
+  }
   return {};
+}
+
+tensor_list AccumulateGrad::call_tensor_pre_hooks(tensor_list grads) {
+  grads = Node::call_tensor_pre_hooks(std::move(grads));
+  AutogradMeta* meta = leaf_->autograd_meta();
+  if (!meta || meta->leaf_hooks.empty() || grads.empty() || !grads[0].defined()) return grads;
+  auto hooks = meta->leaf_hooks;
+  for (auto& entry : hooks) {
+    Tensor r = (*entry.hook)(grads[0]);
+    if (r.defined()) grads[0] = std::move(r);
+  }
+  return grads;
 }
 
 void AccumulateGrad::accumulate(const Tensor& leaf, Tensor grad) {

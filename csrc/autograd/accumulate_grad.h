@@ -10,6 +10,8 @@ class AccumulateGrad : public Node {
   tensor_list apply(tensor_list&& grads) override;
   std::string name() const override { return "AccumulateGrad"; }
   bool is_accumulate_grad() const override { return true; }
+  // Runs the leaf's own hooks (Tensor.register_hook on a leaf).
+  tensor_list call_tensor_pre_hooks(tensor_list grads) override;
   const Tensor& variable() const { return leaf_; }
 
   // Adds `grad` into `leaf`'s .grad following PyTorch: the first gradient is stolen when

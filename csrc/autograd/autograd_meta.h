@@ -2,6 +2,9 @@
 // autograd (requires_grad leaves, outputs of recorded ops, tensors with a .grad).
 #pragma once
 #include <memory>
+#include <vector>
+
+#include "autograd/hooks.h"
 
 #include "tensor/tensor.h"
 
@@ -23,6 +26,14 @@ struct AutogradMeta {
   // For views: the version at which grad_fn was last set; a later in-place write through
   // the base or another view makes grad_fn stale (Note [In-place on views]).
   uint32_t attr_version = 0;
+  // Hooks of a leaf, run by its AccumulateGrad (a non-leaf's hooks live on its grad_fn).
+  std::vector<HookEntry<TensorHook>> leaf_hooks;
+  std::vector<HookEntry<PostAccumulateGradHook>> post_accumulate_hooks;
+  // retain_grad(): the hook on grad_fn that fills .grad; removed when the tensor dies.
+  uint64_t retains_grad_hook = 0;
+  std::weak_ptr<Node> retains_grad_fn;
+
+  ~AutogradMeta();
 };
 
 }  // namespace bibun

@@ -182,6 +182,8 @@ tensor_list run_backward(const tensor_list& roots, const tensor_list& grad_roots
     task.buffers.erase(node);
     grads.resize(std::max(grads.size(), node->num_inputs()));
 
+    if (node != graph_root.get()) grads = node->call_tensor_pre_hooks(std::move(grads));
+
     if (task.filter) {
       auto cap = task.captures.find(node);
       if (cap != task.captures.end()) {
@@ -197,9 +199,17 @@ tensor_list run_backward(const tensor_list& roots, const tensor_list& grad_roots
     } else {
       // Missing gradients of outputs that did not reach the loss are zeros.
       const auto& meta = node->input_metadata();
-      for (size_t i = 0; i < meta.size(); ++i)
-        if (!grads[i].defined()) grads[i] = ops::zeros(meta[i].shape, meta[i].dtype);
-      outputs = node->apply(std::move(grads));
+      if (node->materialize_grads()) {
+        for (size_t i = 0; i < meta.size(); ++i)
+          if (!grads[i].defined()) grads[i] = ops::zeros(meta[i].shape, meta[i].dtype);
+      }
+      grads = node->call_pre_hooks(std::move(grads));
+      if (node->has_post_hooks()) {
+        tensor_list incoming = grads;
+        outputs = node->call_post_hooks(node->apply(std::move(grads)), incoming);
+      } else {
+        outputs = node->apply(std::move(grads));
+      }
     }
     if (!options.keep_graph) node->release_saved();
 

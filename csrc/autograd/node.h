@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "autograd/edge.h"
+#include "autograd/hooks.h"
 #include "tensor/tensor.h"
 
 namespace bibun {
@@ -29,6 +30,9 @@ class Node : public std::enable_shared_from_this<Node> {
   // Frees what the node saved for backward (after a backward without retain_graph).
   virtual void release_saved() {}
   virtual bool is_accumulate_grad() const { return false; }
+  // Whether the engine replaces missing incoming gradients with zeros before apply()
+  // (a custom Function may ask for None instead: ctx.set_materialize_grads(False)).
+  virtual bool materialize_grads() const { return true; }
 
   const std::vector<Edge>& next_edges() const { return next_edges_; }
   std::vector<Edge>& mutable_next_edges() { return next_edges_; }
@@ -42,6 +46,19 @@ class Node : public std::enable_shared_from_this<Node> {
   const std::vector<InputMetadata>& input_metadata() const { return input_meta_; }
   size_t num_inputs() const { return input_meta_.size(); }
 
+  // Hooks; each add returns an id for remove_hook.
+  uint64_t add_tensor_pre_hook(uint32_t slot, std::shared_ptr<TensorHook> hook);
+  uint64_t add_retains_grad_hook(uint32_t slot, std::shared_ptr<TensorHook> hook);
+  uint64_t add_pre_hook(std::shared_ptr<PreHook> hook);
+  uint64_t add_post_hook(std::shared_ptr<PostHook> hook);
+  bool remove_hook(uint64_t id);
+  // Tensor hooks, then retains_grad hooks, then node pre-hooks, in registration order
+  // (PyTorch's order). AccumulateGrad runs its leaf's hooks instead.
+  virtual tensor_list call_tensor_pre_hooks(tensor_list grads);
+  tensor_list call_pre_hooks(tensor_list grads);
+  tensor_list call_post_hooks(tensor_list grad_inputs, const tensor_list& grad_outputs);
+  bool has_post_hooks() const { return hooks_ && !hooks_->post.empty(); }
+
   // Note [Sequence number]
   // Nodes are numbered in creation order per thread; the engine runs the most recent ready
   // node first, which is the reverse of the forward order for a single-threaded forward.
@@ -51,6 +68,7 @@ class Node : public std::enable_shared_from_this<Node> {
   std::vector<Edge> next_edges_;
   std::vector<InputMetadata> input_meta_;
   uint64_t sequence_nr_;
+  std::unique_ptr<NodeHooks> hooks_;
 };
 
 }  // namespace bibun

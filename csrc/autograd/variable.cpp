@@ -2,6 +2,7 @@
 
 #include "autograd/accumulate_grad.h"
 #include "autograd/copy_slices.h"
+#include "ops/ops.h"
 
 namespace bibun {
 
@@ -86,11 +87,57 @@ std::vector<Edge> collect_next_edges(std::initializer_list<const Tensor*> inputs
   return edges;
 }
 
+namespace {
+
+// Fills a non-leaf's .grad during backward (retain_grad). Holds the tensor weakly: the
+// tensor's AutogradMeta removes this hook when it dies.
+struct RetainGradHook : TensorHook {
+  explicit RetainGradHook(TensorImpl* impl) : impl(impl) {}
+  Tensor operator()(const Tensor& grad) override {
+    AutogradMeta& meta = impl->ensure_autograd_meta();
+    if (!meta.grad.defined()) {
+      meta.grad = ops::clone(grad);
+    } else {
+      meta.grad = ops::add(meta.grad, grad, Scalar(int64_t{1}));
+    }
+    return Tensor();
+  }
+  TensorImpl* impl;
+};
+
+void install_retains_grad_hook(const Tensor& t, AutogradMeta& meta) {
+  meta.retains_grad_hook =
+      meta.grad_fn->add_retains_grad_hook(meta.output_nr, std::make_shared<RetainGradHook>(t.get()));
+  meta.retains_grad_fn = meta.grad_fn;
+}
+
+}  // namespace
+
+AutogradMeta::~AutogradMeta() {
+  if (retains_grad_hook)
+    if (auto fn = retains_grad_fn.lock()) fn->remove_hook(retains_grad_hook);
+}
+
+void retain_grad(const Tensor& t) {
+  BIBUN_CHECK(t.requires_grad(), "can't retain_grad on Tensor that has requires_grad=False");
+  if (is_leaf(t)) return;  // a leaf keeps its .grad anyway
+  grad_fn(t);              // regenerates a stale view history first
+  AutogradMeta& meta = t->ensure_autograd_meta();
+  if (meta.retains_grad) return;
+  install_retains_grad_hook(t, meta);
+  meta.retains_grad = true;
+}
+
 void set_history(const Tensor& out, const std::shared_ptr<Node>& node) {
   AutogradMeta& meta = out->ensure_autograd_meta();
   meta.grad_fn = node;
   meta.output_nr = node->add_input_metadata(out);
   meta.attr_version = out->version();
+  if (meta.retains_grad) {
+    // An in-place op moved the tensor onto a new node: its retained .grad follows it.
+    if (auto old = meta.retains_grad_fn.lock()) old->remove_hook(meta.retains_grad_hook);
+    install_retains_grad_hook(out, meta);
+  }
 }
 
 Tensor detach(const Tensor& t, bool share_version) {

@@ -36,6 +36,9 @@ void set_history(const Tensor& out, const std::shared_ptr<Node>& node);
 // (share_version=true, detach()) or gets its own (`.data`).
 Tensor detach(const Tensor& t, bool share_version = true);
 
+// Tensor.retain_grad(): a non-leaf's .grad is filled during backward.
+void retain_grad(const Tensor& t);
+
 // PyTorch's check that an in-place op may write `t` (not a leaf that requires grad).
 void check_inplace(const Tensor& t);
 // Records an in-place op: bumps the version and, if `node` is set, rebases the history of

@@ -32,7 +32,7 @@ void init_autograd(py::module_& m) {
         py::tuple t(n.next_edges().size());
         for (size_t i = 0; i < n.next_edges().size(); ++i) {
           const Edge& e = n.next_edges()[i];
-          t[i] = py::make_tuple(e.fn ? py::cast(e.fn) : py::none(), e.input_nr);
+          t[i] = py::make_tuple(node_to_python(e.fn), e.input_nr);
         }
         return t;
       })

@@ -7,6 +7,7 @@
 
 #include <optional>
 
+#include "autograd/node.h"
 #include "ops/ops.h"
 #include "tensor/tensor.h"
 
@@ -50,5 +51,10 @@ void init_dtype(py::module_& m);
 void init_tensor(py::module_& m);
 void init_autograd(py::module_& m);
 void init_functions(py::module_& m);
+void init_hooks(py::module_& m);
+void init_function(py::module_& m);
+
+// A node as Python sees it: a custom Function's ctx object, or the bound Node.
+py::object node_to_python(const std::shared_ptr<Node>& node);
 
 }  // namespace bibun::python

@@ -85,4 +85,6 @@ PYBIND11_MODULE(_C, m) {
   init_tensor(m);
   init_autograd(m);
   init_functions(m);
+  init_hooks(m);
+  init_function(m);
 }

@@ -151,7 +151,7 @@ void init_tensor(py::module_& m) {
       },
            py::arg("requires_grad") = true)
       .def_property_readonly("is_leaf", [](const Tensor& t) { return is_leaf(t); })
-      .def_property_readonly("grad_fn", [](const Tensor& t) { return grad_fn(t); })
+      .def_property_readonly("grad_fn", [](const Tensor& t) { return node_to_python(grad_fn(t)); })
       .def_property(
           "grad",
           [](const Tensor& t) -> py::object {

@@ -177,3 +177,39 @@ def is_floating_point(input: Tensor) -> bool:
 def result_type(tensor1, tensor2):
     """The dtype PyTorch's promotion rules give an op on these operands."""
     return _C._result_type(tensor1, tensor2)
+
+
+def reshape(input: Tensor, shape) -> Tensor:
+    """A view of ``input`` with ``shape`` when one exists, else a copy."""
+    return input.reshape(shape)
+
+
+def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    return input.flatten(start_dim, end_dim)
+
+
+def permute(input: Tensor, dims) -> Tensor:
+    return input.permute(dims)
+
+
+def select(input: Tensor, dim: int, index: int) -> Tensor:
+    return input.select(dim, index)
+
+
+def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:
+    return input.narrow(dim, start, length)
+
+
+def relu(input: Tensor) -> Tensor:
+    """``max(input, 0)`` elementwise."""
+    return input.relu()
+
+
+def celu(input: Tensor, alpha: float = 1.0) -> Tensor:
+    """``max(0, x) + min(0, alpha * (exp(x / alpha) - 1))`` elementwise."""
+    return input._celu(alpha)
+
+
+def where(condition: Tensor, input, other, *, out: Optional[Tensor] = None) -> Tensor:
+    """Elements of ``input`` where ``condition`` holds, else of ``other`` (broadcast together)."""
+    return _finish(condition._where(input, other), out)

@@ -5,9 +5,12 @@ from __future__ import annotations
 from typing import Optional, Sequence, Union
 
 from bibun import _C
+from bibun.autograd import function  # noqa: F401
+from bibun.autograd.function import Function, once_differentiable
 from bibun.autograd.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 
-__all__ = ["backward", "grad", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled"]
+__all__ = ["backward", "grad", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "Function",
+           "once_differentiable"]
 
 _TensorOrTensors = Union["_C.Tensor", Sequence["_C.Tensor"]]
 

@@ -39,3 +39,21 @@ def binary_cross_entropy_with_logits(
 def logsigmoid(input: Tensor) -> Tensor:
     """``log(sigmoid(input))``, computed stably."""
     return _C._log_sigmoid(input)
+
+
+def relu(input: Tensor, inplace: bool = False) -> Tensor:
+    """Rectified linear unit, ``max(input, 0)``."""
+    if inplace:
+        return input.copy_(input.relu())
+    return input.relu()
+
+
+def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """Continuously differentiable ELU: ``max(0, x) + min(0, alpha * (exp(x / alpha) - 1))``."""
+    result = input._celu(alpha)
+    return input.copy_(result) if inplace else result
+
+
+def sigmoid(input: Tensor) -> Tensor:
+    """Logistic sigmoid."""
+    return input.sigmoid()

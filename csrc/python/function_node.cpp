@@ -1,0 +1,199 @@
+// Custom Python autograd Functions: the C++ node that calls the Python backward under the
+// GIL, the ctx base class (_C._FunctionBase) and the recording of a Function's outputs.
+#include "autograd/autograd_meta.h"
+#include "autograd/node.h"
+#include "autograd/saved_tensor.h"
+#include "autograd/variable.h"
+#include "python/common.h"
+
+namespace bibun::python {
+
+namespace {
+
+// The Python side of a custom Function's node: it is the ctx of forward and the grad_fn the
+// user sees. It refers to its node weakly; the node owns it (no reference cycle).
+struct FunctionBase {
+  std::weak_ptr<Node> node;
+};
+
+class PyFunctionNode : public Node {
+ public:
+  PyFunctionNode(py::object ctx, std::string name, std::vector<int> edge_of_arg, bool materialize)
+      : ctx_(new py::object(std::move(ctx))), name_(std::move(name)), edge_of_arg_(std::move(edge_of_arg)),
+        materialize_(materialize) {}
+  ~PyFunctionNode() override {
+    py::gil_scoped_acquire gil;
+    delete ctx_;
+  }
+
+  std::string name() const override { return name_; }
+  bool materialize_grads() const override { return materialize_; }
+  void release_saved() override {
+    for (auto& s : saved_) s.release();
+  }
+  const py::object& ctx() const { return *ctx_; }
+
+  tensor_list apply(tensor_list&& grads) override {
+    py::gil_scoped_acquire gil;
+    py::tuple args(grads.size());
+    for (size_t i = 0; i < grads.size(); ++i) args[i] = grads[i].defined() ? py::cast(grads[i]) : py::none();
+    py::object result = ctx_->attr("_call_backward")(*args);
+    py::tuple results = PyTuple_Check(result.ptr()) ? py::reinterpret_borrow<py::tuple>(result) : py::make_tuple(result);
+    size_t expected = edge_of_arg_.size();
+    size_t got = results.size();
+    // Extra trailing Nones are allowed, as in PyTorch.
+    while (got > expected && results[got - 1].is_none()) --got;
+    BIBUN_CHECK(got == expected, "function ", name_, " returned an incorrect number of gradients (expected ",
+                expected, ", got ", results.size(), ")");
+    tensor_list out(next_edges_.size());
+    for (size_t i = 0; i < expected; ++i) {
+      py::handle r = results[i];
+      int edge = edge_of_arg_[i];
+      if (edge < 0) {
+        BIBUN_CHECK(r.is_none(), "function ", name_, " returned a gradient different than None at position ", i + 1,
+                    ", but the corresponding forward input was not a Variable");
+        continue;
+      }
+      if (r.is_none()) continue;
+      if (!is_tensor(r)) {
+        throw py::type_error("function " + name_ + " returned a gradient of type " + Py_TYPE(r.ptr())->tp_name +
+                             " at position " + std::to_string(i + 1) + ", expected a Tensor or None");
+      }
+      out[edge] = as_tensor(r);
+    }
+    return out;
+  }
+
+  std::vector<SavedTensor> saved_;
+
+ private:
+  py::object* ctx_;
+  std::string name_;
+  std::vector<int> edge_of_arg_;  // forward argument -> index of its edge, -1 for non-tensors
+  bool materialize_;
+};
+
+std::shared_ptr<PyFunctionNode> node_of(FunctionBase& ctx) {
+  auto n = std::dynamic_pointer_cast<PyFunctionNode>(ctx.node.lock());
+  return n;
+}
+
+bool contains(const py::object& seq, const Tensor& t) {
+  if (seq.is_none()) return false;
+  for (py::handle h : seq)
+    if (is_tensor(h) && as_tensor(h).is_same(t)) return true;
+  return false;
+}
+
+}  // namespace
+
+py::object node_to_python(const std::shared_ptr<Node>& node) {
+  if (!node) return py::none();
+  if (auto* f = dynamic_cast<PyFunctionNode*>(node.get())) return f->ctx();
+  return py::cast(node);
+}
+
+void init_function(py::module_& m) {
+  py::class_<FunctionBase>(m, "_FunctionBase", py::dynamic_attr())
+      .def(py::init<>())
+      .def_property_readonly("next_functions", [](FunctionBase& self) {
+        auto n = node_of(self);
+        if (!n) return py::tuple();
+        py::tuple t(n->next_edges().size());
+        for (size_t i = 0; i < n->next_edges().size(); ++i) {
+          const Edge& e = n->next_edges()[i];
+          t[i] = py::make_tuple(node_to_python(e.fn), e.input_nr);
+        }
+        return t;
+      })
+      .def_property_readonly("saved_tensors", [](FunctionBase& self) {
+        auto n = node_of(self);
+        if (!n) throw py::attribute_error("saved_tensors is only available after forward has returned");
+        py::tuple t(n->saved_.size());
+        for (size_t i = 0; i < n->saved_.size(); ++i) {
+          Tensor v = n->saved_[i].unpack(n);
+          t[i] = v.defined() ? py::cast(v) : py::none();
+        }
+        return t;
+      })
+      .def("_node_register_hook", [](FunctionBase& self, py::object node_method, py::object fn) {
+        auto n = node_of(self);
+        if (!n) throw py::value_error("this grad_fn has no node");
+        return py::cast(std::static_pointer_cast<Node>(n)).attr(node_method)(fn);
+      });
+
+  // Records a custom Function's outputs on a new node (see python/bibun/autograd/function.py).
+  m.def("_function_record", [](py::object ctx, py::tuple args, py::object outputs, py::object to_save,
+                               py::object dirty, py::object non_differentiable, bool materialize) -> py::object {
+    bool is_tuple = PyTuple_Check(outputs.ptr());
+    py::tuple outs = is_tuple ? py::reinterpret_borrow<py::tuple>(outputs) : py::make_tuple(outputs);
+    // Inputs returned unchanged (not marked dirty) become aliases that get the new history.
+    py::list result;
+    for (py::handle o : outs) {
+      if (is_tensor(o)) {
+        Tensor t = as_tensor(o);
+        bool is_input = false;
+        for (py::handle a : args)
+          if (is_tensor(a) && as_tensor(a).is_same(t)) is_input = true;
+        if (is_input && !contains(dirty, t)) {
+          result.append(py::cast(detach(t)));
+          continue;
+        }
+      }
+      result.append(o);
+    }
+
+    std::vector<int> edge_of_arg;
+    std::vector<Edge> edges;
+    bool any_requires = false;
+    for (py::handle a : args) {
+      if (is_tensor(a)) {
+        Tensor t = as_tensor(a);
+        edge_of_arg.push_back(static_cast<int>(edges.size()));
+        edges.push_back(t.requires_grad() ? gradient_edge(t) : Edge{});
+        any_requires |= t.requires_grad();
+      } else {
+        edge_of_arg.push_back(-1);
+      }
+    }
+    bool record = GradMode::is_enabled() && any_requires;
+    std::shared_ptr<PyFunctionNode> node;
+    if (record) {
+      std::string name = py::str(py::type::of(ctx).attr("__name__"));
+      node = std::make_shared<PyFunctionNode>(ctx, name, edge_of_arg, materialize);
+      node->set_next_edges(std::move(edges));
+      ctx.cast<FunctionBase&>().node = node;
+    }
+    for (py::handle o : result) {
+      if (!is_tensor(o)) continue;
+      Tensor t = as_tensor(o);
+      if (contains(dirty, t)) {
+        check_inplace(t);
+        rebase_history(t, record && is_floating(t.dtype()) && !contains(non_differentiable, t) ? node : nullptr);
+      } else if (record && is_floating(t.dtype()) && !contains(non_differentiable, t)) {
+        set_history(t, node);
+      }
+    }
+    if (node && !to_save.is_none()) {
+      for (py::handle h : to_save) {
+        if (h.is_none()) {
+          node->saved_.emplace_back();
+          continue;
+        }
+        Tensor t = as_tensor(h);
+        bool is_output = false;
+        for (py::handle o : result)
+          if (is_tensor(o) && as_tensor(o).is_same(t)) is_output = true;
+        node->saved_.emplace_back(t, is_output);
+      }
+    }
+    if (!node && !to_save.is_none()) {
+      // Not recorded: keep the tensors on ctx for a direct call of backward.
+      ctx.attr("_saved_without_node") = to_save;
+    }
+    if (is_tuple) return py::tuple(result);
+    return result[0];
+  });
+}
+
+}  // namespace bibun::python

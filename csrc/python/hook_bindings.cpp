@@ -1,0 +1,153 @@
+// Python hooks: Tensor.register_hook / retain_grad / register_post_accumulate_grad_hook and
+// Node.register_hook / register_prehook, as core hook objects that call Python under the GIL.
+#include <functional>
+
+#include "autograd/autograd_meta.h"
+#include "autograd/node.h"
+#include "autograd/variable.h"
+#include "python/common.h"
+
+namespace bibun::python {
+
+namespace {
+
+// Owns a Python callable; takes the GIL to drop it (the engine may free hooks without it).
+struct PyCallable {
+  explicit PyCallable(py::object f) : fn(new py::object(std::move(f))) {}
+  ~PyCallable() {
+    py::gil_scoped_acquire gil;
+    delete fn;
+  }
+  py::object* fn;
+};
+
+Tensor tensor_result(const py::object& r, const char* what) {
+  if (r.is_none()) return Tensor();
+  if (!is_tensor(r)) throw py::type_error(std::string(what) + " hook must return None or a Tensor");
+  return as_tensor(r);
+}
+
+py::tuple to_tuple(const tensor_list& ts) {
+  py::tuple t(ts.size());
+  for (size_t i = 0; i < ts.size(); ++i) t[i] = ts[i].defined() ? py::cast(ts[i]) : py::none();
+  return t;
+}
+
+tensor_list from_result(const py::object& r, size_t expected, const char* what) {
+  if (r.is_none()) return {};
+  tensor_list out;
+  for (py::handle h : r) out.push_back(h.is_none() ? Tensor() : as_tensor(h));
+  if (out.size() != expected)
+    throw py::value_error(std::string(what) + " hook returned " + std::to_string(out.size()) +
+                          " gradients, expected " + std::to_string(expected));
+  return out;
+}
+
+struct PyTensorHook : TensorHook, PyCallable {
+  using PyCallable::PyCallable;
+  Tensor operator()(const Tensor& grad) override {
+    py::gil_scoped_acquire gil;
+    return tensor_result((*fn)(grad), "tensor");
+  }
+};
+
+struct PyPreHook : PreHook, PyCallable {
+  using PyCallable::PyCallable;
+  tensor_list operator()(const tensor_list& grads) override {
+    py::gil_scoped_acquire gil;
+    return from_result((*fn)(to_tuple(grads)), grads.size(), "pre");
+  }
+};
+
+struct PyPostHook : PostHook, PyCallable {
+  using PyCallable::PyCallable;
+  tensor_list operator()(const tensor_list& grad_inputs, const tensor_list& grad_outputs) override {
+    py::gil_scoped_acquire gil;
+    return from_result((*fn)(to_tuple(grad_inputs), to_tuple(grad_outputs)), grad_inputs.size(), "post");
+  }
+};
+
+struct PyPostAccumulateHook : PostAccumulateGradHook, PyCallable {
+  using PyCallable::PyCallable;
+  void operator()(const Tensor& leaf) override {
+    py::gil_scoped_acquire gil;
+    (*fn)(leaf);
+  }
+};
+
+// What register_* returns: remove() undoes the registration (PyTorch's RemovableHandle).
+struct HookHandle {
+  std::function<void()> remover;
+  void remove() {
+    if (remover) remover();
+    remover = nullptr;
+  }
+};
+
+template <typename H>
+void erase_by_id(std::vector<HookEntry<H>>& list, uint64_t id) {
+  for (auto it = list.begin(); it != list.end(); ++it)
+    if (it->id == id) {
+      list.erase(it);
+      return;
+    }
+}
+
+HookHandle node_handle(const std::shared_ptr<Node>& node, uint64_t id) {
+  std::weak_ptr<Node> weak = node;
+  return HookHandle{[weak, id] {
+    if (auto n = weak.lock()) n->remove_hook(id);
+  }};
+}
+
+}  // namespace
+
+void init_hooks(py::module_& m) {
+  py::class_<HookHandle>(m, "RemovableHandle")
+      .def("remove", &HookHandle::remove)
+      .def("__enter__", [](py::object self) { return self; })
+      .def("__exit__", [](HookHandle& h, py::args) { h.remove(); });
+
+  auto tensor_cls = py::reinterpret_borrow<py::class_<TensorImpl, Tensor>>(m.attr("Tensor"));
+  tensor_cls
+      .def("register_hook", [](const Tensor& t, py::object fn) {
+        BIBUN_CHECK(t.requires_grad(), "cannot register a hook on a tensor that doesn't require gradient");
+        auto hook = std::make_shared<PyTensorHook>(std::move(fn));
+        if (is_leaf(t)) {
+          uint64_t id = next_hook_id();
+          t->ensure_autograd_meta().leaf_hooks.push_back({id, 0, hook});
+          intrusive_ptr<TensorImpl> impl = t.impl();
+          return HookHandle{[impl, id] {
+            if (AutogradMeta* meta = impl->autograd_meta()) erase_by_id(meta->leaf_hooks, id);
+          }};
+        }
+        auto fn_node = grad_fn(t);
+        return node_handle(fn_node, fn_node->add_tensor_pre_hook(t->autograd_meta()->output_nr, hook));
+      })
+      .def("register_post_accumulate_grad_hook", [](const Tensor& t, py::object fn) {
+        BIBUN_CHECK(t.requires_grad(), "cannot register a hook on a tensor that doesn't require gradient");
+        BIBUN_CHECK(is_leaf(t), "post accumulate grad hooks cannot be registered on non-leaf tensors");
+        uint64_t id = next_hook_id();
+        t->ensure_autograd_meta().post_accumulate_hooks.push_back(
+            {id, 0, std::make_shared<PyPostAccumulateHook>(std::move(fn))});
+        intrusive_ptr<TensorImpl> impl = t.impl();
+        return HookHandle{[impl, id] {
+          if (AutogradMeta* meta = impl->autograd_meta()) erase_by_id(meta->post_accumulate_hooks, id);
+        }};
+      })
+      .def("retain_grad", [](const Tensor& t) { retain_grad(t); })
+      .def_property_readonly("retains_grad", [](const Tensor& t) {
+        return !is_leaf(t) && t->autograd_meta() && t->autograd_meta()->retains_grad;
+      });
+
+  auto node_cls = py::reinterpret_borrow<py::class_<Node, std::shared_ptr<Node>>>(m.attr("Node"));
+  node_cls
+      .def("register_hook", [](const std::shared_ptr<Node>& n, py::object fn) {
+        return node_handle(n, n->add_post_hook(std::make_shared<PyPostHook>(std::move(fn))));
+      })
+      .def("register_prehook", [](const std::shared_ptr<Node>& n, py::object fn) {
+        return node_handle(n, n->add_pre_hook(std::make_shared<PyPreHook>(std::move(fn))));
+      });
+}
+
+}  // namespace bibun::python
