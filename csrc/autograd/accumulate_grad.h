@@ -8,7 +8,7 @@ class AccumulateGrad : public Node {
  public:
   explicit AccumulateGrad(Tensor leaf);
   tensor_list apply(tensor_list&& grads) override;
-  std::string name() const override { return "AccumulateGrad"; }
+  std::string name() const override { return "torch::autograd::AccumulateGrad"; }
   bool is_accumulate_grad() const override { return true; }
   // Runs the leaf's own hooks (Tensor.register_hook on a leaf).
   tensor_list call_tensor_pre_hooks(tensor_list grads) override;

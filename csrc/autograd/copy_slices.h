@@ -36,7 +36,7 @@ class CopySlices : public Node {
  public:
   CopySlices(TensorGeometry base, TensorGeometry view, std::shared_ptr<Node> fn);
   tensor_list apply(tensor_list&& grads) override;
-  std::string name() const override { return "CopySlices"; }
+  std::string name() const override { return "torch::autograd::CopySlices"; }
   void release_saved() override { fn_->release_saved(); }
 
  private:

@@ -5,7 +5,9 @@
 #include <unordered_set>
 
 #include "autograd/accumulate_grad.h"
+#include "autograd/anomaly_mode.h"
 #include "autograd/variable.h"
+#include "kernels/kernels.h"
 #include "ops/ops.h"
 
 namespace bibun {
@@ -137,6 +139,30 @@ void mark_needed(Node* root, const std::unordered_set<Node*>& targets, GraphTask
   }
 }
 
+// Runs one node: pre-hooks, apply (with zeros for missing gradients), post-hooks.
+tensor_list call_node(Node& node, tensor_list grads, bool is_root) {
+  if (node.is_accumulate_grad() || is_root) return node.apply(std::move(grads));
+  const auto& meta = node.input_metadata();
+  if (node.materialize_grads()) {
+    for (size_t i = 0; i < meta.size(); ++i)
+      if (!grads[i].defined()) grads[i] = ops::zeros(meta[i].shape, meta[i].dtype);
+  }
+  grads = node.call_pre_hooks(std::move(grads));
+  if (!node.has_post_hooks()) return node.apply(std::move(grads));
+  tensor_list incoming = grads;
+  return node.call_post_hooks(node.apply(std::move(grads)), incoming);
+}
+
+void check_nan_outputs(const Node& node, const tensor_list& outputs) {
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    const Tensor& g = outputs[i];
+    if (!g.defined() || !is_floating(g.dtype())) continue;
+    Tensor nan = ops::compare(static_cast<int>(kernels::BinaryOp::Ne), g, g);
+    BIBUN_CHECK(!ops::any(nan, {}, false).data<bool>()[0], "Function '", node.name(), "' returned nan values in its ",
+                i, "th output.");
+  }
+}
+
 }  // namespace
 
 tensor_list run_backward(const tensor_list& roots, const tensor_list& grad_roots, const tensor_list& inputs,
@@ -194,22 +220,15 @@ tensor_list run_backward(const tensor_list& roots, const tensor_list& grad_roots
     }
 
     tensor_list outputs;
-    if (node->is_accumulate_grad() || node == graph_root.get()) {
-      outputs = node->apply(std::move(grads));
-    } else {
-      // Missing gradients of outputs that did not reach the loss are zeros.
-      const auto& meta = node->input_metadata();
-      if (node->materialize_grads()) {
-        for (size_t i = 0; i < meta.size(); ++i)
-          if (!grads[i].defined()) grads[i] = ops::zeros(meta[i].shape, meta[i].dtype);
+    try {
+      outputs = call_node(*node, std::move(grads), node == graph_root.get());
+      if (AnomalyMode::is_enabled() && AnomalyMode::check_nan()) check_nan_outputs(*node, outputs);
+    } catch (...) {
+      if (AnomalyMode::is_enabled() && !node->anomaly_trace().empty()) {
+        AnomalyMode::warn("Error detected in " + node->name() +
+                          ". Traceback of forward call that caused the error:\n" + node->anomaly_trace());
       }
-      grads = node->call_pre_hooks(std::move(grads));
-      if (node->has_post_hooks()) {
-        tensor_list incoming = grads;
-        outputs = node->call_post_hooks(node->apply(std::move(grads)), incoming);
-      } else {
-        outputs = node->apply(std::move(grads));
-      }
+      throw;
     }
     if (!options.keep_graph) node->release_saved();
 

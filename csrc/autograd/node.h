@@ -57,6 +57,13 @@ class Node : public std::enable_shared_from_this<Node> {
   virtual tensor_list call_tensor_pre_hooks(tensor_list grads);
   tensor_list call_pre_hooks(tensor_list grads);
   tensor_list call_post_hooks(tensor_list grad_inputs, const tensor_list& grad_outputs);
+  // Where the forward created this node (anomaly mode only).
+  const std::string& anomaly_trace() const { return anomaly_trace_; }
+  void set_anomaly_trace(std::string trace) { anomaly_trace_ = std::move(trace); }
+
+  // Opaque state the Python layer keeps on a node (grad_fn.metadata).
+  std::shared_ptr<void>& user_data() { return user_data_; }
+
   bool has_post_hooks() const { return hooks_ && !hooks_->post.empty(); }
 
   // Note [Sequence number]
@@ -69,6 +76,8 @@ class Node : public std::enable_shared_from_this<Node> {
   std::vector<InputMetadata> input_meta_;
   uint64_t sequence_nr_;
   std::unique_ptr<NodeHooks> hooks_;
+  std::string anomaly_trace_;
+  std::shared_ptr<void> user_data_;
 };
 
 }  // namespace bibun

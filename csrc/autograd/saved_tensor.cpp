@@ -49,9 +49,18 @@ Tensor SavedTensor::unpack(const std::shared_ptr<Node>& owner) const {
   if (!data_.defined()) return Tensor();
   uint32_t current = data_->version();
   if (current != saved_version_) {
-    std::string which = grad_fn_name_.empty()
-                            ? ""
-                            : ", which is output " + std::to_string(output_nr_) + " of " + op_name_of(grad_fn_name_);
+    // A saved input is named by its history now (it may have been rebased by the write);
+    // a saved output by the node that saved it.
+    std::string name = grad_fn_name_;
+    uint32_t output_nr = output_nr_;
+    if (!is_output_) {
+      // A view whose history went stale is named as the AsStrided node it would regenerate.
+      AutogradMeta* meta = data_->autograd_meta();
+      bool stale_view = data_->is_view() && meta && meta->grad_fn && meta->attr_version != current;
+      name = stale_view ? "AsStridedBackward0" : meta && meta->grad_fn ? meta->grad_fn->name() : "";
+      output_nr = meta && !stale_view ? meta->output_nr : 0;
+    }
+    std::string which = name.empty() ? "" : ", which is output " + std::to_string(output_nr) + " of " + op_name_of(name);
     throw Error(detail::str_cat(
         "one of the variables needed for gradient computation has been modified by an inplace operation: "
         "[bibun.",

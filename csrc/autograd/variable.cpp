@@ -1,6 +1,7 @@
 #include "autograd/variable.h"
 
 #include "autograd/accumulate_grad.h"
+#include "autograd/anomaly_mode.h"
 #include "autograd/copy_slices.h"
 #include "ops/ops.h"
 
@@ -129,6 +130,7 @@ void retain_grad(const Tensor& t) {
 }
 
 void set_history(const Tensor& out, const std::shared_ptr<Node>& node) {
+  if (AnomalyMode::is_enabled() && node->anomaly_trace().empty()) node->set_anomaly_trace(AnomalyMode::capture_stack());
   AutogradMeta& meta = out->ensure_autograd_meta();
   meta.grad_fn = node;
   meta.output_nr = node->add_input_metadata(out);

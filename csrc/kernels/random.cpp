@@ -1,9 +1,11 @@
-// bibun's random generator: a 64-bit Mersenne Twister seeded by manual_seed, normal samples
-// by the Box-Muller transform (written here so values do not depend on the C++ library).
+// bibun's random generator: a 64-bit Mersenne Twister seeded by manual_seed; uniform, integer and
+// normal (Box-Muller) samples written here so values do not depend on the C++ library.
 #include <cmath>
+#include <limits>
 #include <mutex>
 #include <random>
 
+#include "kernels/fill_kernels.h"
 #include "kernels/kernels.h"
 #include "kernels/parallel.h"
 
@@ -32,7 +34,7 @@ uint64_t initial_seed() { return g_seed; }
 void randn(const Tensor& out) {
   BIBUN_ASSERT(out.is_contiguous());
   std::lock_guard<std::mutex> lock(g_mutex);
-  dispatch_floating(out.dtype(), "normal_", [&]<typename T>() {
+  dispatch_floating(out.dtype(), "normal_kernel_cpu", [&]<typename T>() {
     T* o = out.data<T>();
     const int64_t n = out.numel();
     for (int64_t i = 0; i < n; i += 2) {
@@ -41,6 +43,38 @@ void randn(const Tensor& out) {
       double r = std::sqrt(-2.0 * std::log(u1));
       o[i] = static_cast<T>(r * std::cos(2.0 * M_PI * u2));
       if (i + 1 < n) o[i + 1] = static_cast<T>(r * std::sin(2.0 * M_PI * u2));
+    }
+  });
+}
+
+void rand(const Tensor& out) {
+  BIBUN_ASSERT(out.is_contiguous());
+  std::lock_guard<std::mutex> lock(g_mutex);
+  dispatch_floating(out.dtype(), "check_uniform_bounds", [&]<typename T>() {
+    T* o = out.data<T>();
+    const int64_t n = out.numel();
+    // As many random bits as the mantissa holds, so that rounding never reaches 1.
+    constexpr int kBits = std::numeric_limits<T>::digits;
+    constexpr T kScale = static_cast<T>(1.0 / static_cast<double>(uint64_t{1} << kBits));
+    for (int64_t i = 0; i < n; ++i) o[i] = static_cast<T>(g_engine() >> (64 - kBits)) * kScale;
+  });
+}
+
+void randint(const Tensor& out, int64_t low, int64_t high) {
+  BIBUN_ASSERT(out.is_contiguous());
+  BIBUN_ASSERT(low < high);
+  const uint64_t range = static_cast<uint64_t>(high) - static_cast<uint64_t>(low);
+  // Rejection sampling keeps every value equally likely: draws at or above `limit` are redrawn.
+  const uint64_t limit = std::numeric_limits<uint64_t>::max() - std::numeric_limits<uint64_t>::max() % range;
+  std::lock_guard<std::mutex> lock(g_mutex);
+  dispatch_all(out.dtype(), [&]<typename T>() {
+    T* o = out.data<T>();
+    const int64_t n = out.numel();
+    for (int64_t i = 0; i < n; ++i) {
+      uint64_t r;
+      do r = g_engine();
+      while (r >= limit);
+      o[i] = static_cast<T>(static_cast<int64_t>(static_cast<uint64_t>(low) + r % range));
     }
   });
 }

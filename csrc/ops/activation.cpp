@@ -5,8 +5,12 @@ namespace bibun::ops {
 
 Tensor relu(const Tensor& a) {
   BIBUN_CHECK_T(NotImplementedError, a.dtype() != ScalarType::Bool, "\"clamp_min_scalar_cpu\" not implemented for 'Bool'");
+  // x < 0 ? 0 : x keeps -0.0 and NaN as they are (PyTorch's clamp_min).
+  Tensor zero = scalar_tensor(Scalar(int64_t{0}), a.dtype());
+  Tensor negative = empty(a.sizes(), ScalarType::Bool);
+  kernels::binary(kernels::BinaryOp::Lt, negative, a, zero);
   Tensor out = empty(a.sizes(), a.dtype());
-  kernels::binary(kernels::BinaryOp::Maximum, out, a, scalar_tensor(Scalar(int64_t{0}), a.dtype()));
+  kernels::masked_fill(out, a, negative, Scalar(int64_t{0}));
   if (auto node = make_node<ReluBackward0>({&a})) {
     set_history(out, node);
     node->save(kResult, out, true);

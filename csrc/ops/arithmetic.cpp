@@ -1,4 +1,6 @@
 // Elementwise arithmetic ops with broadcasting and type promotion, and their recording.
+#include <algorithm>
+
 #include "ops/common.h"
 
 namespace bibun::ops {
@@ -224,14 +226,39 @@ bool equal(const Tensor& a, const Tensor& b) {
   return r.data<bool>()[0];
 }
 
-Tensor clone(const Tensor& a) {
-  Tensor out = empty(a.sizes(), a.dtype());
+namespace {
+// PyTorch's clone preserves the layout of a dense, non-overlapping input (e.g. a transpose
+// stays column-major); anything else becomes contiguous.
+Tensor empty_preserving_layout(const Tensor& a) {
+  const int64_t nd = a.dim();
+  std::vector<int64_t> order(nd);
+  for (int64_t i = 0; i < nd; ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](int64_t x, int64_t y) { return a.strides()[x] > a.strides()[y]; });
+  int64_t expected = 1;
+  DimVector strides(nd);
+  for (int64_t k = nd - 1; k >= 0; --k) {
+    int64_t d = order[k];
+    if (a.sizes()[d] != 1 && a.strides()[d] != expected) return empty(a.sizes(), a.dtype());
+    strides[d] = expected;
+    expected *= std::max<int64_t>(a.sizes()[d], 1);
+  }
+  if (a.is_contiguous()) return empty(a.sizes(), a.dtype());
+  return Tensor(make_intrusive<TensorImpl>(Storage::allocate(a.numel() * itemsize(a.dtype())), 0, a.sizes(), strides,
+                                           a.dtype()));
+}
+}  // namespace
+
+namespace {
+Tensor recorded_copy(const Tensor& a, Tensor out) {
   kernels::copy(out, a);
   if (auto node = make_node<CloneBackward0>({&a})) set_history(out, node);
   return out;
 }
+}  // namespace
 
-Tensor contiguous(const Tensor& a) { return a.is_contiguous() ? a : clone(a); }
+Tensor clone(const Tensor& a) { return recorded_copy(a, empty_preserving_layout(a)); }
+
+Tensor contiguous(const Tensor& a) { return a.is_contiguous() ? a : recorded_copy(a, empty(a.sizes(), a.dtype())); }
 
 Tensor to_dtype(const Tensor& a, ScalarType dtype) {
   if (a.dtype() == dtype) return a;

@@ -21,7 +21,8 @@ bool can_cast(ScalarType from, ScalarType to) {
 }
 
 // The checks every in-place write makes, for writes through `self` with `other` as input.
-void check_inplace_write(const Tensor& self, const Tensor* other, ScalarType result_dtype) {
+void check_inplace_write(const Tensor& self, const Tensor* other, ScalarType result_dtype,
+                         bool allow_overlap = false) {
   check_inplace(self);
   BIBUN_CHECK(can_cast(result_dtype, self.dtype()), "result type ", c_type_name(result_dtype),
               " can't be cast to the desired output type ", c_type_name(self.dtype()));
@@ -30,7 +31,8 @@ void check_inplace_write(const Tensor& self, const Tensor* other, ScalarType res
     BIBUN_CHECK(shape == self.sizes(), "output with shape ", shape_str(self.sizes()),
                 " doesn't match the broadcast shape ", shape_str(shape));
   }
-  for (size_t d = 0; d < self.sizes().size(); ++d)
+  // Writing one value everywhere (fill_, zero_) is well defined even on overlapping memory.
+  for (size_t d = 0; d < self.sizes().size() && !allow_overlap; ++d)
     BIBUN_CHECK(self.strides()[d] != 0 || self.sizes()[d] <= 1,
                 "unsupported operation: more than one element of the written-to tensor refers to a single memory "
                 "location. Please clone() the tensor before performing the operation.");
@@ -98,15 +100,15 @@ Tensor& div_(Tensor& self, const Tensor& other) {
 }
 
 Tensor& fill_(Tensor& self, Scalar value) {
-  check_inplace_write(self, nullptr, self.dtype());
-  auto node = make_node<FillBackward0>({&self});
+  check_inplace_write(self, nullptr, self.dtype(), /*allow_overlap=*/true);
+  auto node = make_node<FillBackward2>({&self});
   kernels::fill(self, value);
   rebase_history(self, node);
   return self;
 }
 
 Tensor& zero_(Tensor& self) {
-  check_inplace_write(self, nullptr, self.dtype());
+  check_inplace_write(self, nullptr, self.dtype(), /*allow_overlap=*/true);
   auto node = make_node<ZeroBackward0>({&self});
   kernels::fill(self, Scalar(int64_t{0}));
   rebase_history(self, node);
@@ -126,12 +128,12 @@ Tensor& t_(Tensor& self) {
   check_inplace(self);
   BIBUN_CHECK_T(NotImplementedError, !(self->is_view() && self.requires_grad() && GradMode::is_enabled()),
                 "bibun does not support t_() on a view that requires grad; use t()");
-  auto node = make_node<TBackward0>({&self});
+  auto node = make_node<TBackward1>({&self});
   if (self.dim() == 2) {
     DimVector sizes{self.sizes()[1], self.sizes()[0]}, strides{self.strides()[1], self.strides()[0]};
     self->set_sizes_and_strides(sizes, strides, self->offset());
   }
-  if (node) set_history(self, node);
+  rebase_history(self, node);
   return self;
 }
 

@@ -19,7 +19,11 @@ Tensor make_view(const Tensor& a, DimVector sizes, DimVector strides, int64_t of
   auto impl = make_intrusive<TensorImpl>(a->storage(), offset, std::move(sizes), std::move(strides), a.dtype());
   impl->set_version_counter(a->version_counter());
   impl->set_view_base(a->is_view() ? a->view_base() : a.impl());
-  return Tensor(std::move(impl));
+  Tensor out(std::move(impl));
+  // A view taken under no_grad of a tensor that requires grad still reports requires_grad
+  // (as a leaf without grad_fn), as in PyTorch.
+  if (!GradMode::is_enabled() && a.requires_grad()) out->ensure_autograd_meta().requires_grad = true;
+  return out;
 }
 
 // Records node N on a view result; `fill` sets the node's fields.
@@ -60,7 +64,7 @@ std::optional<DimVector> view_strides(const Tensor& a, const DimVector& sizes) {
   const DimVector& old_sizes = a.sizes();
   const DimVector& old_strides = a.strides();
   DimVector new_strides(sizes.size());
-  if (a.numel() == 0) return contiguous_strides(sizes);
+  if (a.numel() == 0 || old_sizes.empty()) return contiguous_strides(sizes);
   int64_t view_d = static_cast<int64_t>(sizes.size()) - 1;
   int64_t chunk_base_stride = old_strides.empty() ? 1 : old_strides.back();
   int64_t tensor_numel = 1, view_numel = 1;
@@ -215,9 +219,14 @@ Tensor view(const Tensor& a, const DimVector& sizes_in) {
 
 Tensor reshape(const Tensor& a, const DimVector& sizes_in) {
   DimVector sizes = infer_size(sizes_in, a.numel());
-  if (view_strides(a, sizes)) return view(a, sizes);
+  if (auto strides = view_strides(a, sizes)) {
+    if (a.is_contiguous()) return view(a, sizes);
+    // A strided input that still fits a view: PyTorch's _reshape_alias.
+    return record_view<ReshapeAliasBackward0>(a, make_view(a, sizes, *strides, a->offset()),
+                                              [&](ReshapeAliasBackward0& n) { n.self_sizes = a.sizes(); });
+  }
   // No view fits: copy, then view the copy without recording a view (PyTorch's _unsafe_view).
-  Tensor copy = clone(a);
+  Tensor copy = contiguous(a);
   Tensor out(make_intrusive<TensorImpl>(copy->storage(), 0, sizes, contiguous_strides(sizes), a.dtype()));
   out->set_version_counter(copy->version_counter());
   return record_view<UnsafeViewBackward0>(copy, out, [&](UnsafeViewBackward0& n) { n.self_sizes = a.sizes(); });
@@ -269,7 +278,7 @@ Tensor slice(const Tensor& a, int64_t dim, std::optional<int64_t> start_in, std:
   int64_t start = clamp(start_in, 0), end = std::max(clamp(end_in, size), start);
   int64_t len = (end - start + step - 1) / step;
   DimVector sizes = a.sizes(), strides = a.strides();
-  int64_t offset = a->offset() + (len > 0 ? start * strides[d] : 0);
+  int64_t offset = a->offset() + start * strides[d];
   sizes[d] = len;
   strides[d] *= step;
   return record_view<SliceBackward0>(a, make_view(a, sizes, strides, offset), [&](SliceBackward0& n) {

@@ -1,5 +1,6 @@
 // Autograd bindings: grad_fn nodes, the engine entry point and grad mode.
 #include "autograd/accumulate_grad.h"
+#include "autograd/anomaly_mode.h"
 #include "autograd/engine.h"
 #include "autograd/grad_mode.h"
 #include "autograd/variable.h"
@@ -28,6 +29,16 @@ tensor_list tensors_from(py::handle seq, bool allow_none) {
 void init_autograd(py::module_& m) {
   py::class_<Node, std::shared_ptr<Node>>(m, "Node")
       .def("name", &Node::name)
+      .def_property_readonly("metadata", [](Node& n) -> py::object {
+        if (!n.user_data()) {
+          // Freed with the node, possibly by the engine without the GIL.
+          n.user_data() = std::shared_ptr<void>(new py::object(py::dict()), [](void* p) {
+            py::gil_scoped_acquire gil;
+            delete static_cast<py::object*>(p);
+          });
+        }
+        return *static_cast<py::object*>(n.user_data().get());
+      })
       .def_property_readonly("next_functions", [](const Node& n) {
         py::tuple t(n.next_edges().size());
         for (size_t i = 0; i < n.next_edges().size(); ++i) {
@@ -45,8 +56,15 @@ void init_autograd(py::module_& m) {
         const Node& n = self.cast<const Node&>();
         char addr[32];
         std::snprintf(addr, sizeof(addr), "%p", static_cast<void*>(self.ptr()));
-        return "<" + n.name() + " object at " + addr + ">";
+        // Built-in C++ nodes such as AccumulateGrad are named "torch::autograd::X" (as PyTorch
+        // names them) but print as their class, <X object at ...>.
+        std::string name = n.name();
+        const std::string ns = "torch::autograd::";
+        if (name.rfind(ns, 0) == 0) name = name.substr(ns.size());
+        return "<" + name + " object at " + addr + ">";
       });
+
+  py::class_<AccumulateGrad, Node, std::shared_ptr<AccumulateGrad>>(m, "AccumulateGrad");
 
   m.def(
       "_run_backward",
@@ -69,6 +87,23 @@ void init_autograd(py::module_& m) {
       },
       py::arg("tensors"), py::arg("grad_tensors"), py::arg("keep_graph"), py::arg("create_graph"),
       py::arg("inputs") = py::none(), py::arg("allow_unused") = false, py::arg("accumulate_grad") = true);
+
+  m.def("_set_anomaly_enabled", [](bool enabled, bool check_nan) { AnomalyMode::set_enabled(enabled, check_nan); });
+  m.def("is_anomaly_enabled", &AnomalyMode::is_enabled);
+  m.def("is_anomaly_check_nan_enabled", &AnomalyMode::check_nan);
+  AnomalyMode::set_callbacks(
+      [] {
+        py::gil_scoped_acquire gil;
+        py::list frames = py::module_::import("traceback").attr("format_stack")();
+        std::string out;
+        // The last frame is this callback's caller inside bibun; keep the user's frames.
+        for (size_t i = 0; i + 1 < frames.size(); ++i) out += frames[i].cast<std::string>();
+        return out;
+      },
+      [](const std::string& message) {
+        py::gil_scoped_acquire gil;
+        PyErr_WarnEx(PyExc_UserWarning, message.c_str(), 1);
+      });
 
   m.def("is_grad_enabled", &GradMode::is_enabled);
   m.def("_set_grad_enabled", &GradMode::set_enabled);

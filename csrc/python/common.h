@@ -51,6 +51,7 @@ void init_dtype(py::module_& m);
 void init_tensor(py::module_& m);
 void init_autograd(py::module_& m);
 void init_functions(py::module_& m);
+void init_unary_math(py::module_& m);
 void init_hooks(py::module_& m);
 void init_function(py::module_& m);
 

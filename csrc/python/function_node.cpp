@@ -33,10 +33,30 @@ class PyFunctionNode : public Node {
   }
   const py::object& ctx() const { return *ctx_; }
 
+  // One entry per forward output: its input slot on this node, or -1 when it has none
+  // (non-tensor or non-differentiable output); shape and dtype for a zero gradient.
+  struct OutputInfo {
+    int slot = -1;
+    bool is_tensor = false;
+    DimVector sizes;
+    ScalarType dtype = ScalarType::Float32;
+  };
+  std::vector<OutputInfo> outputs_;
+
   tensor_list apply(tensor_list&& grads) override {
     py::gil_scoped_acquire gil;
-    py::tuple args(grads.size());
-    for (size_t i = 0; i < grads.size(); ++i) args[i] = grads[i].defined() ? py::cast(grads[i]) : py::none();
+    // backward gets one gradient per forward output, as in PyTorch.
+    py::tuple args(outputs_.size());
+    for (size_t i = 0; i < outputs_.size(); ++i) {
+      const OutputInfo& o = outputs_[i];
+      if (o.slot >= 0 && static_cast<size_t>(o.slot) < grads.size() && grads[o.slot].defined()) {
+        args[i] = py::cast(grads[o.slot]);
+      } else if (o.is_tensor && materialize_) {
+        args[i] = py::cast(ops::zeros(o.sizes, o.dtype));
+      } else {
+        args[i] = py::none();
+      }
+    }
     py::object result = ctx_->attr("_call_backward")(*args);
     py::tuple results = PyTuple_Check(result.ptr()) ? py::reinterpret_borrow<py::tuple>(result) : py::make_tuple(result);
     size_t expected = edge_of_arg_.size();
@@ -165,14 +185,27 @@ void init_function(py::module_& m) {
       ctx.cast<FunctionBase&>().node = node;
     }
     for (py::handle o : result) {
-      if (!is_tensor(o)) continue;
+      PyFunctionNode::OutputInfo info;
+      if (!is_tensor(o)) {
+        if (node) node->outputs_.push_back(info);
+        continue;
+      }
       Tensor t = as_tensor(o);
+      info.is_tensor = true;
+      info.sizes = t.sizes();
+      info.dtype = t.dtype();
+      bool differentiable = record && is_floating(t.dtype()) && !contains(non_differentiable, t);
       if (contains(dirty, t)) {
+        AutogradMeta* meta = t->autograd_meta();
+        if (GradMode::is_enabled() && meta && meta->requires_grad && !meta->grad_fn)
+          throw Error("a leaf Variable that requires grad has been used in an in-place operation.");
         check_inplace(t);
-        rebase_history(t, record && is_floating(t.dtype()) && !contains(non_differentiable, t) ? node : nullptr);
-      } else if (record && is_floating(t.dtype()) && !contains(non_differentiable, t)) {
+        rebase_history(t, differentiable ? node : nullptr);
+      } else if (differentiable) {
         set_history(t, node);
       }
+      if (differentiable) info.slot = static_cast<int>(t->autograd_meta()->output_nr);
+      if (node) node->outputs_.push_back(info);
     }
     if (node && !to_save.is_none()) {
       for (py::handle h : to_save) {

@@ -85,6 +85,7 @@ PYBIND11_MODULE(_C, m) {
   init_tensor(m);
   init_autograd(m);
   init_functions(m);
+  init_unary_math(m);
   init_hooks(m);
   init_function(m);
 }

@@ -87,6 +87,8 @@ void init_tensor(py::module_& m) {
   m.def("_set_size_type", [](py::object t) { g_size_type = t; });
 
   cls.def_buffer([](TensorImpl& t) -> py::buffer_info {
+    // numpy then falls back to __array__, which raises PyTorch's numpy() error.
+    if (Tensor(&t).requires_grad()) throw py::buffer_error("tensor requires grad");
     std::vector<py::ssize_t> shape(t.sizes().begin(), t.sizes().end());
     std::vector<py::ssize_t> strides;
     for (int64_t s : t.strides()) strides.push_back(s * static_cast<py::ssize_t>(itemsize(t.dtype())));
@@ -98,10 +100,16 @@ void init_tensor(py::module_& m) {
   cls.def_property_readonly("shape", [](const Tensor& t) { return make_size(t.sizes()); })
       .def("size", [](const Tensor& t, py::object dim) -> py::object {
         if (dim.is_none()) return make_size(t.sizes());
+        if (t.dim() == 0)
+          throw py::index_error("Dimension specified as " + std::to_string(dim.cast<int64_t>()) +
+                                " but tensor has no dimensions");
         return py::int_(t.size(dim.cast<int64_t>()));
       }, py::arg("dim") = py::none())
       .def("stride", [](const Tensor& t, py::object dim) -> py::object {
         if (dim.is_none()) return dims_tuple(t.strides());
+        if (t.dim() == 0)
+          throw py::index_error("Dimension specified as " + std::to_string(dim.cast<int64_t>()) +
+                                " but tensor has no dimensions");
         return py::int_(t.strides()[wrap_dim(dim.cast<int64_t>(), t.dim())]);
       }, py::arg("dim") = py::none())
       .def("dim", [](const Tensor& t) { return t.dim(); })
@@ -156,6 +164,15 @@ void init_tensor(py::module_& m) {
           "grad",
           [](const Tensor& t) -> py::object {
             AutogradMeta* meta = t->autograd_meta();
+            if (!is_leaf(t) && !(meta && meta->retains_grad)) {
+              PyErr_WarnEx(PyExc_UserWarning,
+                           "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "
+                           "attribute won't be populated during autograd.backward(). If you indeed want the .grad "
+                           "field to be populated for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. "
+                           "If you access the non-leaf Tensor by mistake, make sure you access the leaf Tensor "
+                           "instead. See github.com/pytorch/pytorch/pull/30531 for more information.",
+                           1);
+            }
             if (!meta || !meta->grad.defined()) return py::none();
             return py::cast(meta->grad);
           },
@@ -278,8 +295,10 @@ void init_tensor(py::module_& m) {
       .def("dot", [](const Tensor& a, const Tensor& b) { return ops::dot(a, b); })
       .def("t", [](const Tensor& a) { return ops::t(a); })
       .def_property_readonly("T", [](const Tensor& a) {
-        BIBUN_CHECK(a.dim() <= 2, "The use of `x.T` on tensors of dimension other than 2 to reverse their shape is not supported.");
-        return ops::t(a);
+        // PyTorch's x.T is a permute reversing the dims (PermuteBackward0).
+        std::vector<int64_t> dims;
+        for (int64_t d = a.dim() - 1; d >= 0; --d) dims.push_back(d);
+        return ops::permute(a, dims);
       })
       .def("transpose", [](const Tensor& a, int64_t d0, int64_t d1) { return ops::transpose(a, d0, d1); })
       .def("unsqueeze", [](const Tensor& a, int64_t d) { return ops::unsqueeze(a, d); })

@@ -27,14 +27,21 @@ from bibun import _tensor  # noqa: E402
 _tensor._install()
 
 from bibun._creation import (  # noqa: E402
+    arange,
     as_tensor,
     empty,
     empty_like,
     eye,
+    from_numpy,
     full,
     full_like,
+    linspace,
     ones,
     ones_like,
+    rand,
+    rand_like,
+    randint,
+    randint_like,
     randn,
     randn_like,
     tensor,
@@ -44,6 +51,7 @@ from bibun._creation import (  # noqa: E402
 from bibun._device import cuda, device  # noqa: E402
 from bibun._functions import *  # noqa: E402,F403
 from bibun._functions import abs, all, any, pow, sum  # noqa: E402,A004
+from bibun._unary import *  # noqa: E402,F403
 from bibun._tensor_str import get_printoptions, printoptions, set_printoptions  # noqa: E402
 from bibun.autograd.grad_mode import enable_grad, no_grad, set_grad_enabled  # noqa: E402
 
@@ -57,11 +65,14 @@ from bibun import autograd, nn  # noqa: E402
 __version__ = "0.1.0"
 
 
-def manual_seed(seed) -> "_C.Generator | None":
-    """Seeds bibun's random number generator."""
-    _C.manual_seed(__builtins__["int"](seed) if isinstance(__builtins__, dict) else seed)
+def manual_seed(seed) -> None:
+    """Seeds bibun's random number generator: the same seed gives the same ``rand``/``randn``/``randint``."""
+    import builtins
+
+    _C.manual_seed(builtins.int(seed))
 
 
 def set_default_dtype(d) -> None:
-    """Sets the dtype of float tensors created from Python floats (float32 or float64)."""
+    """Sets the dtype of float tensors created from Python floats and of the float factories
+    (``zeros``, ``rand``, ``arange`` of floats, ``Tensor(...)``): float32 (the default) or float64."""
     _C.set_default_dtype(d)

@@ -49,21 +49,38 @@ def pow(input, exponent, *, out: Optional[Tensor] = None) -> Tensor:
     return _finish(input.pow(exponent), out)
 
 
+_C_TYPE_NAMES = {"float32": "float", "float64": "double", "int64": "long int", "int32": "int", "bool": "bool"}
+
+
+def _check_out_dtype(input: Tensor, out: Optional[Tensor]) -> None:
+    """The matmul family needs an out tensor of exactly the inputs' dtype (checked first)."""
+    if out is not None and out.dtype != input.dtype:
+        raise RuntimeError(
+            f"Expected out tensor to have dtype {_C_TYPE_NAMES[input.dtype._name]}, but got "
+            f"{_C_TYPE_NAMES[out.dtype._name]} instead"
+        )
+
+
+def _finish_exact_dtype(compute, input: Tensor, out: Optional[Tensor]) -> Tensor:
+    _check_out_dtype(input, out)
+    return _finish(compute(), out)
+
+
 def matmul(input: Tensor, other: Tensor, *, out: Optional[Tensor] = None) -> Tensor:
     """Matrix product (1-D and 2-D operands)."""
-    return _finish(input.matmul(other), out)
+    return _finish_exact_dtype(lambda: input.matmul(other), input, out)
 
 
 def mm(input: Tensor, mat2: Tensor, *, out: Optional[Tensor] = None) -> Tensor:
-    return _finish(input.mm(mat2), out)
+    return _finish_exact_dtype(lambda: input.mm(mat2), input, out)
 
 
 def mv(input: Tensor, vec: Tensor, *, out: Optional[Tensor] = None) -> Tensor:
-    return _finish(input.mv(vec), out)
+    return _finish_exact_dtype(lambda: input.mv(vec), input, out)
 
 
 def dot(input: Tensor, other: Tensor, *, out: Optional[Tensor] = None) -> Tensor:
-    return _finish(input.dot(other), out)
+    return _finish_exact_dtype(lambda: input.dot(other), input, out)
 
 
 def _unary(name: str):

@@ -6,7 +6,7 @@ from typing import Any, Optional
 
 import numpy as np
 
-from bibun import _C
+from bibun import _C, _creation
 from bibun._device import _check_device, device
 from bibun._tensor_str import format_tensor
 
@@ -16,10 +16,10 @@ Tensor = _C.Tensor
 def _repr(self: Tensor) -> str:
     fn = self.grad_fn
     return format_tensor(
-        np.asarray(self),
+        np.asarray(memoryview(self.detach())),
         self.dtype._name,
         requires_grad=self.requires_grad,
-        grad_fn_name=fn.name() if fn is not None else None,
+        grad_fn_name=fn.name().rsplit("::", 1)[-1] if fn is not None else None,
         default_dtype_name=_C.get_default_dtype()._name,
     )
 
@@ -30,35 +30,43 @@ def _format(self: Tensor, spec: str) -> str:
     return object.__format__(self, spec)
 
 
-def backward(self: Tensor, gradient: Optional[Tensor] = None, retain_graph: Optional[bool] = None,
-             create_graph: bool = False, inputs=None) -> None:
+def backward(
+    self: Tensor,
+    gradient: Optional[Tensor] = None,
+    retain_graph: Optional[bool] = None,
+    create_graph: bool = False,
+    inputs=None,
+) -> None:
     """Computes the gradient of this tensor w.r.t. graph leaves (accumulated into their ``.grad``)."""
     from bibun import autograd
 
     autograd.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
 
+_NUMPY_REQUIRES_GRAD = "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead."
+
+
 def numpy(self: Tensor, *, force: bool = False) -> np.ndarray:
-    """The tensor's memory as a numpy array (shared, not copied)."""
-    if self.requires_grad and not force:
-        raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
-    if force and self.requires_grad:
-        return np.asarray(self.detach()).copy()
-    return np.asarray(self)
+    """The tensor's memory as a numpy array: shared, not copied, so writes show on both sides.
+    ``force=True`` detaches a tensor that requires grad first (still sharing memory on the CPU)."""
+    if self.requires_grad:
+        if not force:
+            raise RuntimeError(_NUMPY_REQUIRES_GRAD)
+        self = self.detach()
+    return np.asarray(memoryview(self))
 
 
 def __array__(self: Tensor, dtype=None, copy: Optional[bool] = None) -> np.ndarray:
+    """numpy 2's protocol: the shared memory, or a copy when ``copy=True`` or ``dtype`` differs
+    (``copy=False`` then raises, as numpy asks)."""
     if self.requires_grad:
-        raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
-    arr = np.asarray(memoryview(self)) if self.numel() else np.empty(tuple(self.shape), _NUMPY_DTYPES[self.dtype._name])
+        raise RuntimeError(_NUMPY_REQUIRES_GRAD)
+    arr = np.asarray(memoryview(self))
     if dtype is not None and np.dtype(dtype) != arr.dtype:
         if copy is False:
             raise ValueError("Unable to avoid copy while creating an array as requested.")
         return arr.astype(dtype)
     return arr.copy() if copy else arr
-
-
-_NUMPY_DTYPES = {"float32": np.float32, "float64": np.float64, "int64": np.int64, "int32": np.int32, "bool": np.bool_}
 
 
 def tolist(self: Tensor) -> Any:
@@ -79,7 +87,8 @@ def norm(self: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) -> 
 
 
 def to(self: Tensor, *args, **kwargs) -> Tensor:
-    """Converts dtype (devices other than the CPU raise): ``to(dtype)``, ``to('cpu', dtype)``, ``to(other)``."""
+    """Converts dtype (devices other than the CPU raise): ``to(dtype)``, ``to('cpu', dtype)``,
+    ``to(other)``."""
     dtype = kwargs.pop("dtype", None)
     dev = kwargs.pop("device", None)
     copy = kwargs.pop("copy", False)
@@ -95,6 +104,10 @@ def to(self: Tensor, *args, **kwargs) -> Tensor:
             dtype = a.dtype
         elif isinstance(a, bool):
             continue
+        elif isinstance(a, int):
+            raise RuntimeError("Cannot access accelerator device when none is available.")  # noqa: TRY004
+        elif a in (float, int, bool):
+            dtype = {float: _C.float64, int: _C.int64, bool: _C.bool}[a]
         else:
             raise TypeError(f"to() received an invalid combination of arguments: {type(a).__name__}")
     _check_device(dev)
@@ -173,7 +186,12 @@ def _install() -> None:
     Tensor.type_as = type_as
     Tensor.device = property(_device)
     Tensor.is_cuda = property(lambda self: False)
+    Tensor.is_cpu = property(lambda self: True)
+    for name in ("new_zeros", "new_ones", "new_empty", "new_full", "new_tensor"):
+        setattr(Tensor, name, getattr(_creation, name))
     for name in ("float", "double", "long", "int", "bool"):
-        setattr(Tensor, name, _cast({"float": "float32", "double": "float64", "long": "int64", "int": "int32"}.get(name, name)))
-
-
+        setattr(
+            Tensor,
+            name,
+            _cast({"float": "float32", "double": "float64", "long": "int64", "int": "int32"}.get(name, name)),
+        )

@@ -117,7 +117,7 @@ tensor_list MaskedFillBackward0::apply(tensor_list&& g) {
 }
 
 tensor_list ZeroBackward0::apply(tensor_list&& g) { return {zeros_like(g[0])}; }
-tensor_list FillBackward0::apply(tensor_list&& g) { return {zeros_like(g[0])}; }
+tensor_list FillBackward2::apply(tensor_list&& g) { return {zeros_like(g[0])}; }
 tensor_list CloneBackward0::apply(tensor_list&& g) { return {g[0]}; }
 tensor_list ToCopyBackward0::apply(tensor_list&& g) { return {ops::to_dtype(g[0], self_dtype)}; }
 

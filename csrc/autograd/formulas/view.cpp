@@ -19,6 +19,8 @@ tensor_list SqueezeBackward4::apply(tensor_list&& g) { return {unsqueeze_if_sque
 tensor_list TransposeBackward0::apply(tensor_list&& g) { return {ops::transpose(g[0], dim0, dim1)}; }
 tensor_list TBackward0::apply(tensor_list&& g) { return {ops::t(g[0])}; }
 tensor_list ViewBackward0::apply(tensor_list&& g) { return {ops::reshape(g[0], self_sizes)}; }
+tensor_list ReshapeAliasBackward0::apply(tensor_list&& g) { return {ops::reshape(g[0], self_sizes)}; }
+tensor_list TBackward1::apply(tensor_list&& g) { return {ops::t(g[0])}; }
 tensor_list UnsafeViewBackward0::apply(tensor_list&& g) { return {ops::reshape(g[0], self_sizes)}; }
 tensor_list AliasBackward0::apply(tensor_list&& g) { return {g[0]}; }
 

@@ -6,11 +6,20 @@ from typing import Optional, Sequence, Union
 
 from bibun import _C
 from bibun.autograd import function  # noqa: F401
+from bibun.autograd import functional  # noqa: F401
+from bibun.autograd.gradcheck import gradcheck, gradgradcheck
+from bibun.autograd.anomaly_mode import (
+    detect_anomaly,
+    is_anomaly_check_nan_enabled,
+    is_anomaly_enabled,
+    set_detect_anomaly,
+)
 from bibun.autograd.function import Function, once_differentiable
 from bibun.autograd.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 
 __all__ = ["backward", "grad", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "Function",
-           "once_differentiable"]
+           "once_differentiable", "detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled",
+           "is_anomaly_check_nan_enabled", "functional", "gradcheck", "gradgradcheck"]
 
 _TensorOrTensors = Union["_C.Tensor", Sequence["_C.Tensor"]]
 

@@ -119,10 +119,7 @@ class Function(metaclass=FunctionMeta):
     @classmethod
     def apply(cls, *args, **kwargs):
         ctx = cls._backward_cls()
-        grad_enabled = _C.is_grad_enabled()
-        ctx.needs_input_grad = tuple(
-            grad_enabled and isinstance(a, _C.Tensor) and a.requires_grad for a in args
-        )
+        ctx.needs_input_grad = tuple(isinstance(a, _C.Tensor) and a.requires_grad for a in args)
         uses_setup_context = cls.setup_context is not Function.setup_context
         with no_grad():
             if uses_setup_context:
@@ -135,12 +132,44 @@ class Function(metaclass=FunctionMeta):
         )
 
 
+class _DelayedError(Function):
+    """Stands for a backward that must not be differentiated: differentiating it raises."""
+
+    @staticmethod
+    def forward(ctx, *inputs):
+        return inputs if len(inputs) > 1 else inputs[0]
+
+    @staticmethod
+    def backward(ctx, *grads):
+        raise RuntimeError("trying to differentiate twice a function that was marked with @once_differentiable")
+
+
 def once_differentiable(fn: Callable) -> Callable:
-    """Decorates ``backward`` so that it runs without recording (it cannot be differentiated again)."""
+    """Decorates ``backward`` so that it runs without recording; differentiating its result
+    again (create_graph=True) raises when that second backward reaches it."""
 
     @functools.wraps(fn)
     def wrapper(ctx, *args):
         with no_grad():
-            return fn(ctx, *args)
+            outputs = fn(ctx, *args)
+        if not _C.is_grad_enabled():
+            return outputs
+        # As PyTorch: only the incoming gradients are considered (saved tensors are not), so a
+        # second derivative through saved inputs alone finds no graph.
+        if not any(isinstance(a, _C.Tensor) and a.requires_grad for a in args):
+            return outputs
+        single = not isinstance(outputs, tuple)
+        outs = (outputs,) if single else outputs
+
+        def fake_requires_grad(v):
+            if v is None:
+                return v
+            v = v.detach()
+            v.requires_grad = True
+            return v
+
+        wrapped = _DelayedError.apply(*[fake_requires_grad(v) for v in outs])
+        wrapped = wrapped if isinstance(wrapped, tuple) else (wrapped,)
+        return wrapped[0] if single else wrapped
 
     return wrapper
