@@ -128,27 +128,24 @@ def _unary(name: str, **kw: Any) -> OpInfo:
     return OpInfo(name, **kw)
 
 
-_OLD_FUNCTION = "bibun._functions builds exp/log/... without checking the input type (AttributeError)"
-_ABS_BOOL = "ops::abs (arithmetic.cpp) accepts bool; torch raises NotImplementedError abs_cpu"
 _POSITIVE = (0.2, 3.0)
 _UNIT = (-0.9, 0.9)
 
 UNARY = [
-    _unary("abs", dtypes=FLOATS + INTS, xfail={("forward", "bool"): _ABS_BOOL, ("out", "bool"): _ABS_BOOL,
-                                                ("errors", "*"): _OLD_FUNCTION}),
-    _unary("neg", dtypes=FLOATS + INTS, xfail={("errors", "*"): _OLD_FUNCTION}),
-    _unary("sign", xfail={("errors", "*"): _OLD_FUNCTION}),
-    _unary("exp", xfail={("errors", "*"): _OLD_FUNCTION}),
+    _unary("abs", dtypes=FLOATS + INTS),
+    _unary("neg", dtypes=FLOATS + INTS),
+    _unary("sign"),
+    _unary("exp"),
     _unary("exp2"),
     _unary("expm1"),
-    _unary("log", domain=_POSITIVE, xfail={("errors", "*"): _OLD_FUNCTION}),
+    _unary("log", domain=_POSITIVE),
     _unary("log2", domain=_POSITIVE),
     _unary("log10", domain=_POSITIVE),
     _unary("log1p", domain=(-0.5, 2.0)),
-    _unary("sqrt", domain=_POSITIVE, xfail={("errors", "*"): _OLD_FUNCTION}),
+    _unary("sqrt", domain=_POSITIVE),
     _unary("rsqrt", domain=_POSITIVE),
     _unary("square"),
-    _unary("reciprocal", domain=_POSITIVE, xfail={("errors", "*"): _OLD_FUNCTION}),
+    _unary("reciprocal", domain=_POSITIVE),
     _unary("sin"),
     _unary("cos"),
     _unary("tan", domain=(-1.2, 1.2)),
@@ -161,7 +158,7 @@ UNARY = [
     _unary("asinh"),
     _unary("acosh", domain=(1.2, 3.0)),
     _unary("atanh", domain=_UNIT),
-    _unary("sigmoid", xfail={("errors", "*"): _OLD_FUNCTION}),
+    _unary("sigmoid"),
     _unary(
         "logit",
         domain=(0.05, 0.95),

@@ -29,13 +29,33 @@ SavedTensor::SavedTensor(const Tensor& t, bool is_output) {
   }
   is_leaf_ = !fn;
   requires_grad_ = t.requires_grad();
+  if (auto hooks = current_saved_tensor_hooks()) {
+    hooks_ = std::move(hooks);
+    packed_ = hooks_->pack(is_output ? detach(t) : t);
+    if (!is_output) input_grad_fn_ = fn;
+    return;
+  }
   // Note [Saved outputs do not own their node]
   data_ = is_output ? detach(t) : t;
 }
 
+namespace {
+thread_local std::vector<std::shared_ptr<SavedTensorHooks>> t_hooks_stack;
+}
+
+void push_saved_tensor_hooks(std::shared_ptr<SavedTensorHooks> hooks) { t_hooks_stack.push_back(std::move(hooks)); }
+void pop_saved_tensor_hooks() {
+  if (!t_hooks_stack.empty()) t_hooks_stack.pop_back();
+}
+std::shared_ptr<SavedTensorHooks> current_saved_tensor_hooks() {
+  return t_hooks_stack.empty() ? nullptr : t_hooks_stack.back();
+}
+
 void SavedTensor::release() {
-  if (data_.defined()) was_released_ = true;
+  if (data_.defined() || packed_) was_released_ = true;
   data_ = Tensor();
+  packed_.reset();
+  input_grad_fn_.reset();
 }
 
 Tensor SavedTensor::unpack(const std::shared_ptr<Node>& owner) const {
@@ -45,6 +65,25 @@ Tensor SavedTensor::unpack(const std::shared_ptr<Node>& owner) const {
         "have already been freed). Saved intermediate values of the graph are freed when you call "
         ".backward() or autograd.grad(). Specify retain_graph=True if you need to backward through the "
         "graph a second time or if you need to access saved tensors after calling backward.");
+  }
+  if (packed_) {
+    Tensor t = hooks_->unpack(packed_);
+    if (is_output_ && requires_grad_) {
+      Tensor out = detach(t);
+      AutogradMeta& meta = out->ensure_autograd_meta();
+      meta.grad_fn = owner;
+      meta.output_nr = output_nr_;
+      return out;
+    }
+    if (input_grad_fn_ && grad_fn(t) != input_grad_fn_) {
+      // The unpacked tensor stands for the saved one: give it the saved history.
+      Tensor out = detach(t);
+      AutogradMeta& meta = out->ensure_autograd_meta();
+      meta.grad_fn = input_grad_fn_;
+      meta.output_nr = output_nr_;
+      return out;
+    }
+    return t;
   }
   if (!data_.defined()) return Tensor();
   uint32_t current = data_->version();

@@ -2,6 +2,7 @@
 #pragma once
 #include <memory>
 
+#include "autograd/saved_tensor_hooks.h"
 #include "tensor/tensor.h"
 
 namespace bibun {
@@ -23,7 +24,7 @@ class SavedTensor {
   // tensor was released or modified in place since it was saved.
   Tensor unpack(const std::shared_ptr<Node>& owner = nullptr) const;
   void release();
-  bool defined() const { return data_.defined() || was_released_; }
+  bool defined() const { return data_.defined() || packed_ || was_released_; }
 
  private:
   Tensor data_;
@@ -34,6 +35,11 @@ class SavedTensor {
   bool requires_grad_ = false;
   bool was_released_ = false;
   std::string grad_fn_name_;
+  // With saved_tensors_hooks: the hook pair and what its pack returned (data_ stays empty);
+  // the history of a saved non-output, restored on unpack.
+  std::shared_ptr<SavedTensorHooks> hooks_;
+  std::shared_ptr<void> packed_;
+  std::shared_ptr<Node> input_grad_fn_;
 };
 
 }  // namespace bibun

@@ -187,6 +187,7 @@ Tensor reciprocal(const Tensor& a) {
   return record_unary<ReciprocalBackward0>(a, unary_kernel(UnaryOp::Reciprocal, a, float_type_for(a)), kResult);
 }
 Tensor abs(const Tensor& a) {
+  BIBUN_CHECK_T(NotImplementedError, a.dtype() != ScalarType::Bool, "\"abs_cpu\" not implemented for 'Bool'");
   return record_unary<AbsBackward0>(a, unary_kernel(UnaryOp::Abs, a, a.dtype()), kSelf);
 }
 Tensor sign(const Tensor& a) {

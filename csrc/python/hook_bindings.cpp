@@ -4,6 +4,7 @@
 
 #include "autograd/autograd_meta.h"
 #include "autograd/node.h"
+#include "autograd/saved_tensor_hooks.h"
 #include "autograd/variable.h"
 #include "python/common.h"
 
@@ -148,6 +149,51 @@ void init_hooks(py::module_& m) {
       .def("register_prehook", [](const std::shared_ptr<Node>& n, py::object fn) {
         return node_handle(n, n->add_pre_hook(std::make_shared<PyPreHook>(std::move(fn))));
       });
+}
+
+}  // namespace bibun::python
+
+namespace bibun::python {
+
+namespace {
+
+// saved_tensors_hooks over two Python callables.
+struct PySavedTensorHooks : SavedTensorHooks {
+  PySavedTensorHooks(py::object pack, py::object unpack) : pack_(std::move(pack)), unpack_(std::move(unpack)) {}
+  std::shared_ptr<void> pack(const Tensor& t) override {
+    py::gil_scoped_acquire gil;
+    auto* obj = new py::object(pack_(t));
+    return std::shared_ptr<void>(obj, [](void* p) {
+      py::gil_scoped_acquire g;
+      delete static_cast<py::object*>(p);
+    });
+  }
+  Tensor unpack(const std::shared_ptr<void>& packed) override {
+    py::gil_scoped_acquire gil;
+    py::object r = unpack_(*static_cast<py::object*>(packed.get()));
+    if (!is_tensor(r)) {
+      throw py::type_error(std::string("Output of saved tensor unpack_hook expected to be a Tensor but got result "
+                                       "of type ") + Py_TYPE(r.ptr())->tp_name);
+    }
+    return as_tensor(r);
+  }
+  ~PySavedTensorHooks() override {
+    py::gil_scoped_acquire gil;
+    pack_ = py::object();
+    unpack_ = py::object();
+  }
+
+ private:
+  py::object pack_, unpack_;
+};
+
+}  // namespace
+
+void init_saved_tensor_hooks(py::module_& m) {
+  m.def("_push_saved_tensors_hooks", [](py::object pack, py::object unpack) {
+    push_saved_tensor_hooks(std::make_shared<PySavedTensorHooks>(std::move(pack), std::move(unpack)));
+  });
+  m.def("_pop_saved_tensors_hooks", [] { pop_saved_tensor_hooks(); });
 }
 
 }  // namespace bibun::python

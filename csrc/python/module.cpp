@@ -88,4 +88,5 @@ PYBIND11_MODULE(_C, m) {
   init_unary_math(m);
   init_hooks(m);
   init_function(m);
+  init_saved_tensor_hooks(m);
 }

@@ -83,8 +83,14 @@ def dot(input: Tensor, other: Tensor, *, out: Optional[Tensor] = None) -> Tensor
     return _finish_exact_dtype(lambda: input.dot(other), input, out)
 
 
+def _check_tensor(name: str, input) -> None:
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
+
+
 def _unary(name: str):
     def fn(input: Tensor, *, out: Optional[Tensor] = None) -> Tensor:
+        _check_tensor(name, input)
         return _finish(getattr(input, name)(), out)
 
     fn.__name__ = name

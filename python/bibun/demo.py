@@ -1,9 +1,9 @@
-"""The autograd walk-through of PyTorch's 60-minute blitz, run on bibun.
+"""The tensor and autograd walk-throughs of PyTorch's 60-minute blitz, run on bibun.
 
-``python -m bibun.demo`` replays the tutorial "Autograd: Automatic Differentiation" (seed 000 of the
-project, a Japanese translation of that tutorial) as a console session: each step prints a comment
+``python -m bibun.demo`` replays the tutorials "What is PyTorch? (Tensors)" (seed 002 of the project)
+and "Autograd: Automatic Differentiation" (seed 000) as a console session: each step prints a comment
 saying what it shows, then the code, then what the code returns. The code is executed as printed, so
-what you read is what ran. ``--seed`` seeds ``bibun.manual_seed`` for the steps that use ``randn``.
+what you read is what ran. ``--seed`` seeds ``bibun.manual_seed`` for the steps that draw random numbers.
 """
 
 from __future__ import annotations
@@ -17,6 +17,31 @@ import bibun
 # A line that is an expression prints its value (as the Python prompt does); a statement prints
 # nothing. Indented lines continue the statement above them (the ``while`` and ``with`` blocks).
 Step = tuple[str, Sequence[str]]
+
+TENSOR_STEPS: Sequence[Step] = (
+    ("An uninitialised 5x3 matrix: its memory is whatever was there, so only its size is shown",
+     ["x = bibun.empty(5, 3)", "x.size()"]),
+    ("A randomly initialised matrix (uniform on [0, 1))", ["x = bibun.rand(5, 3)", "x"]),
+    ("A matrix of zeros of dtype long", ["x = bibun.zeros(5, 3, dtype=bibun.long)", "x", "x.dtype"]),
+    ("A tensor built directly from data", ["x = bibun.tensor([5.5, 3])", "x"]),
+    ("new_* methods reuse the properties of an existing tensor unless told otherwise; *_like take a shape",
+     ["x = x.new_ones(5, 3, dtype=bibun.double)", "x", "x = bibun.randn_like(x, dtype=bibun.float)", "x"]),
+    ("size() is a bibun.Size, a tuple", ["x.size()"]),
+    ("Addition, three ways: the operator, the function, and into an output tensor",
+     ["y = bibun.rand(5, 3)", "x + y", "bibun.add(x, y)", "result = bibun.empty(5, 3)",
+      "bibun.add(x, y, out=result)", "result"]),
+    ("In place: methods ending in _ modify their tensor", ["y.add_(x)", "y"]),
+    ("NumPy-like indexing; x[:, 1] is a view of the second column", ["x[:, 1]"]),
+    ("view reshapes without copying; -1 is inferred from the other sizes",
+     ["x = bibun.randn(4, 4)", "y = x.view(16)", "z = x.view(-1, 8)", "x.size(), y.size(), z.size()"]),
+    ("item() turns a one-element tensor into a Python number", ["x = bibun.randn(1)", "x", "x.item()"]),
+    ("A tensor and its numpy() array share memory: changing one changes the other",
+     ["a = bibun.ones(5)", "b = a.numpy()", "a.add_(1)", "a", "b"]),
+    ("from_numpy shares memory the other way round too",
+     ["import numpy as np", "a = np.ones(5)", "b = bibun.from_numpy(a)", "np.add(a, 1, out=a)", "a", "b"]),
+    ("bibun runs on the CPU: CUDA is never available",
+     ["bibun.cuda.is_available()"]),
+)
 
 STEPS: Sequence[Step] = (
     ("Create a tensor and set requires_grad=True to track computation with it",
@@ -78,20 +103,23 @@ def _run(block: list[str], namespace: dict[str, object]) -> None:
 def run_demo(seed: int = 0) -> None:
     """Runs every step of the walk-through, printing comment, code and result."""
     namespace: dict[str, object] = {"bibun": bibun}
-    print(f"# bibun {bibun.__version__}: PyTorch's autograd tutorial, with `import bibun`")
+    print(f"# bibun {bibun.__version__}: PyTorch's tensor and autograd tutorials, with `import bibun`")
     _run([f"bibun.manual_seed({seed})"], namespace)
-    for number, (comment, lines) in enumerate(STEPS, start=1):
+    for title, steps in (("Tensors", TENSOR_STEPS), ("Autograd", STEPS)):
         print()
-        print(f"# {number}. {comment}")
-        for block in _blocks(lines):
-            _run(block, namespace)
+        print(f"# ===== {title} =====")
+        for number, (comment, lines) in enumerate(steps, start=1):
+            print()
+            print(f"# {number}. {comment}")
+            for block in _blocks(lines):
+                _run(block, namespace)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``python -m bibun.demo``."""
     parser = argparse.ArgumentParser(
         prog="python -m bibun.demo",
-        description="Walk through PyTorch's autograd tutorial (60-minute blitz) step by step on bibun.",
+        description="Walk through PyTorch's tensor and autograd tutorials (60-minute blitz) step by step on bibun.",
     )
     parser.add_argument("--seed", type=int, default=0,
                         help="seed passed to bibun.manual_seed before the steps that draw random numbers "

@@ -7,6 +7,7 @@ from typing import Optional, Sequence, Union
 from bibun import _C
 from bibun.autograd import function  # noqa: F401
 from bibun.autograd import functional  # noqa: F401
+from bibun.autograd import graph  # noqa: F401
 from bibun.autograd.gradcheck import gradcheck, gradgradcheck
 from bibun.autograd.anomaly_mode import (
     detect_anomaly,
