@@ -29,10 +29,13 @@ SavedTensor::SavedTensor(const Tensor& t, bool is_output) {
   }
   is_leaf_ = !fn;
   requires_grad_ = t.requires_grad();
-  if (auto hooks = current_saved_tensor_hooks()) {
+  // Python numbers turned into tensors are not the user's tensors: PyTorch never packs them.
+  auto hooks = t->is_wrapped_number() ? nullptr : current_saved_tensor_hooks();
+  if (hooks) {
     hooks_ = std::move(hooks);
     packed_ = hooks_->pack(is_output ? detach(t) : t);
     if (!is_output) input_grad_fn_ = fn;
+    if (!is_output && !fn && requires_grad_) leaf_accumulator_ = grad_accumulator(t);
     return;
   }
   // Note [Saved outputs do not own their node]
@@ -73,6 +76,14 @@ Tensor SavedTensor::unpack(const std::shared_ptr<Node>& owner) const {
       AutogradMeta& meta = out->ensure_autograd_meta();
       meta.grad_fn = owner;
       meta.output_nr = output_nr_;
+      return out;
+    }
+    if (!input_grad_fn_ && requires_grad_ && !is_output_ && !t.requires_grad()) {
+      // A saved leaf: the unpacked tensor sends its gradient to the leaf's accumulator.
+      Tensor out = detach(t);
+      AutogradMeta& meta = out->ensure_autograd_meta();
+      meta.requires_grad = true;
+      meta.grad_accumulator = leaf_accumulator_;
       return out;
     }
     if (input_grad_fn_ && grad_fn(t) != input_grad_fn_) {

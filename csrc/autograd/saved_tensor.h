@@ -40,6 +40,7 @@ class SavedTensor {
   std::shared_ptr<SavedTensorHooks> hooks_;
   std::shared_ptr<void> packed_;
   std::shared_ptr<Node> input_grad_fn_;
+  std::weak_ptr<Node> leaf_accumulator_;
 };
 
 }  // namespace bibun

@@ -95,9 +95,9 @@ void init_autograd(py::module_& m) {
       [] {
         py::gil_scoped_acquire gil;
         py::list frames = py::module_::import("traceback").attr("format_stack")();
+        // Ops are C++ functions, so the innermost Python frame is the user's forward line.
         std::string out;
-        // The last frame is this callback's caller inside bibun; keep the user's frames.
-        for (size_t i = 0; i + 1 < frames.size(); ++i) out += frames[i].cast<std::string>();
+        for (py::handle f : frames) out += f.cast<std::string>();
         return out;
       },
       [](const std::string& message) {

@@ -53,6 +53,7 @@ from bibun._functions import *  # noqa: E402,F403
 from bibun._functions import abs, all, any, pow, sum  # noqa: E402,A004
 from bibun._unary import *  # noqa: E402,F403
 from bibun._tensor_str import get_printoptions, printoptions, set_printoptions  # noqa: E402
+from bibun.autograd.anomaly_mode import is_anomaly_check_nan_enabled, is_anomaly_enabled  # noqa: E402
 from bibun.autograd.grad_mode import enable_grad, no_grad, set_grad_enabled  # noqa: E402
 
 float = float32  # noqa: A001

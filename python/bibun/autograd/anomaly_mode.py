@@ -19,7 +19,8 @@ def is_anomaly_check_nan_enabled() -> bool:
 
 
 class detect_anomaly:
-    """Context manager (and decorator) that enables anomaly detection for the autograd engine.
+    """Context manager that enables anomaly detection for the autograd engine (as in PyTorch
+    2.13, it is not a decorator).
 
     A backward that produces NaN raises ``RuntimeError: Function 'DivBackward0' returned nan values
     in its 0th output.`` and warns with the traceback of the forward call that created that node.
@@ -40,16 +41,6 @@ class detect_anomaly:
 
     def __exit__(self, *args: Any) -> None:
         _C._set_anomaly_enabled(self.prev, self.prev_check_nan)
-
-    def __call__(self, func):
-        import functools
-
-        @functools.wraps(func)
-        def wrapper(*args, **kwargs):
-            with self.__class__(self.check_nan):
-                return func(*args, **kwargs)
-
-        return wrapper
 
 
 class set_detect_anomaly:
