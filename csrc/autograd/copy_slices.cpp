@@ -3,6 +3,8 @@
 #include <cstring>
 
 #include "autograd/grad_mode.h"
+#include "autograd/variable.h"
+#include "ops/ops.h"
 #include "kernels/kernels.h"
 
 namespace bibun {
@@ -32,19 +34,55 @@ std::pair<Tensor, Tensor> base_and_view_buffers(const TensorGeometry& base, cons
   return {b, v};
 }
 
-void check_first_order() {
-  BIBUN_CHECK_T(NotImplementedError, !GradMode::is_enabled(),
-                "bibun does not yet support create_graph=True through an in-place operation on a view");
+// Note [Differentiable window ops]
+// With create_graph the gradients through a view written in place must themselves be
+// recorded. Two linear maps, adjoint to each other, do that: scatter_window places a
+// view-shaped gradient into zeros laid out like the base; take_window reads the view-shaped
+// window out of a base-shaped gradient. Each is the other's backward.
+Tensor scatter_window(const Tensor& grad, const TensorGeometry& base, const TensorGeometry& view);
+Tensor take_window(const Tensor& grad, const TensorGeometry& base, const TensorGeometry& view);
+
+class WindowNode : public Node {
+ public:
+  WindowNode(TensorGeometry base, TensorGeometry view, bool scatter)
+      : base_(std::move(base)), view_(std::move(view)), scatter_(scatter) {}
+  tensor_list apply(tensor_list&& grads) override {
+    return {scatter_ ? take_window(grads[0], base_, view_) : scatter_window(grads[0], base_, view_)};
+  }
+  std::string name() const override { return scatter_ ? "AsStridedScatterBackward0" : "AsStridedBackward0"; }
+
+ private:
+  TensorGeometry base_, view_;
+  bool scatter_;
+};
+
+template <bool kScatter>
+Tensor record_window(const Tensor& in, Tensor out, const TensorGeometry& base, const TensorGeometry& view) {
+  if (GradMode::is_enabled() && in.requires_grad()) {
+    auto node = std::make_shared<WindowNode>(base, view, kScatter);
+    node->set_next_edges({gradient_edge(in)});
+    set_history(out, node);
+  }
+  return out;
+}
+
+Tensor scatter_window(const Tensor& grad, const TensorGeometry& base, const TensorGeometry& view) {
+  auto [result, window] = base_and_view_buffers(base, view, grad.dtype());
+  kernels::copy(window, grad);
+  return record_window<true>(grad, result, base, view);
+}
+
+Tensor take_window(const Tensor& grad, const TensorGeometry& base, const TensorGeometry& view) {
+  auto [laid_out, window] = base_and_view_buffers(base, view, grad.dtype());
+  kernels::copy(laid_out, grad);
+  Tensor out = ops::empty(window.sizes(), window.dtype());
+  kernels::copy(out, window);
+  return record_window<false>(grad, out, base, view);
 }
 
 }  // namespace
 
-tensor_list AsStridedBackward0::apply(tensor_list&& grads) {
-  check_first_order();
-  auto [result, window] = base_and_view_buffers(base_, view_, grads[0].dtype());
-  kernels::copy(window, grads[0]);
-  return {result};
-}
+tensor_list AsStridedBackward0::apply(tensor_list&& grads) { return {scatter_window(grads[0], base_, view_)}; }
 
 CopySlices::CopySlices(TensorGeometry base, TensorGeometry view, std::shared_ptr<Node> fn)
     : base_(std::move(base)), view_(std::move(view)), fn_(std::move(fn)) {
@@ -54,7 +92,22 @@ CopySlices::CopySlices(TensorGeometry base, TensorGeometry view, std::shared_ptr
 }
 
 tensor_list CopySlices::apply(tensor_list&& grads) {
-  check_first_order();
+  if (GradMode::is_enabled()) {
+    // create_graph: the same computation in recorded ops (Note [Differentiable window ops]):
+    // result = grad - scatter(window(grad)) + scatter(fn(window(grad))).
+    Tensor slice_grad = take_window(grads[0], base_, view_);
+    tensor_list res = fn_->apply({slice_grad});
+    Tensor result = ops::sub(grads[0], scatter_window(slice_grad, base_, view_), Scalar(int64_t{1}));
+    if (!res.empty() && res[0].defined()) {
+      Tensor update = res[0].sizes() == view_.sizes ? res[0] : ops::expand(res[0], view_.sizes);
+      result = ops::add(result, scatter_window(ops::to_dtype(update, grads[0].dtype()), base_, view_),
+                        Scalar(int64_t{1}));
+    }
+    tensor_list out(next_edges_.size());
+    out[0] = result;
+    for (size_t i = 1; i < out.size() && i < res.size(); ++i) out[i] = res[i];
+    return out;
+  }
   auto [result, window] = base_and_view_buffers(base_, view_, grads[0].dtype());
   kernels::copy(result, grads[0]);
   Tensor slice_grad(make_intrusive<TensorImpl>(Storage::allocate(window.numel() * itemsize(window.dtype())), 0,

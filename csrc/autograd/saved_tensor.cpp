@@ -1,8 +1,14 @@
 #include "autograd/saved_tensor.h"
 
+#include "autograd/copy_slices.h"
 #include "autograd/variable.h"
 
 namespace bibun {
+
+struct ViewOfBase {
+  TensorGeometry base, view;
+  std::weak_ptr<Node> base_grad_fn;
+};
 
 namespace {
 std::string op_name_of(const std::string& node_name) {
@@ -29,6 +35,13 @@ SavedTensor::SavedTensor(const Tensor& t, bool is_output) {
   }
   is_leaf_ = !fn;
   requires_grad_ = t.requires_grad();
+  if (is_output) {
+    output_grad_fn_ = fn;
+    if (t->is_view() && fn) {
+      Tensor base(t->view_base());
+      view_of_base_ = std::make_shared<ViewOfBase>(ViewOfBase{TensorGeometry(base), TensorGeometry(t), grad_fn(base)});
+    }
+  }
   // Python numbers turned into tensors are not the user's tensors: PyTorch never packs them.
   auto hooks = t->is_wrapped_number() ? nullptr : current_saved_tensor_hooks();
   if (hooks) {
@@ -61,6 +74,26 @@ void SavedTensor::release() {
   input_grad_fn_.reset();
 }
 
+namespace {
+// The grad_fn a saved output is restored with: the one it had when saved; if that node died
+// with a temporary view, a fresh AsStridedBackward0 over the base's history; else the owner.
+std::shared_ptr<Node> output_history(const std::weak_ptr<Node>& saved_fn, const std::shared_ptr<ViewOfBase>& view,
+                                     const std::shared_ptr<Node>& owner) {
+  if (auto fn = saved_fn.lock()) return fn;
+  if (view) {
+    if (auto base_fn = view->base_grad_fn.lock()) {
+      auto fn = std::make_shared<AsStridedBackward0>(view->base, view->view);
+      fn->set_next_edges({Edge{base_fn, 0}});
+      fn->add_input_metadata(Tensor(make_intrusive<TensorImpl>(Storage::allocate(0), 0, view->view.sizes,
+                                                               contiguous_strides(view->view.sizes),
+                                                               view->view.dtype)));
+      return fn;
+    }
+  }
+  return owner;
+}
+}  // namespace
+
 Tensor SavedTensor::unpack(const std::shared_ptr<Node>& owner) const {
   if (was_released_) {
     throw Error(
@@ -74,7 +107,7 @@ Tensor SavedTensor::unpack(const std::shared_ptr<Node>& owner) const {
     if (is_output_ && requires_grad_) {
       Tensor out = detach(t);
       AutogradMeta& meta = out->ensure_autograd_meta();
-      meta.grad_fn = owner;
+      meta.grad_fn = output_history(output_grad_fn_, view_of_base_, owner);
       meta.output_nr = output_nr_;
       return out;
     }
@@ -123,7 +156,7 @@ Tensor SavedTensor::unpack(const std::shared_ptr<Node>& owner) const {
   // Re-attach the saved output to its node so that create_graph sees the true history.
   Tensor out = detach(data_);
   AutogradMeta& meta = out->ensure_autograd_meta();
-  meta.grad_fn = owner;
+  meta.grad_fn = output_history(output_grad_fn_, view_of_base_, owner);
   meta.output_nr = output_nr_;
   return out;
 }

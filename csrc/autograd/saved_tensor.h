@@ -41,6 +41,12 @@ class SavedTensor {
   std::shared_ptr<void> packed_;
   std::shared_ptr<Node> input_grad_fn_;
   std::weak_ptr<Node> leaf_accumulator_;
+  // A saved output's grad_fn when it was saved; the saving node itself, or the view's
+  // AsStridedBackward0 when an in-place op on a view saved its result.
+  std::weak_ptr<Node> output_grad_fn_;
+  // For an output that is a view written in place: enough to rebuild its AsStridedBackward0
+  // over the base's history if the view (and so its grad_fn) died before backward.
+  std::shared_ptr<struct ViewOfBase> view_of_base_;
 };
 
 }  // namespace bibun

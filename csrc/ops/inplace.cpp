@@ -78,7 +78,7 @@ Tensor& mul_(Tensor& self, const Tensor& other) {
   if (node) {
     if (node->needs_input_grad(0)) node->save(kOther, other);
     // The gradient of `other` needs self's value before the write.
-    if (node->needs_input_grad(1)) node->save(kSelf, detach(clone(detach(self))));
+    if (node->needs_input_grad(1)) node->save(kSelf, clone(self));
   }
   binary_into_self(BinaryOp::Mul, self, other, dtype, Scalar(int64_t{1}));
   rebase_history(self, node);
@@ -92,7 +92,7 @@ Tensor& div_(Tensor& self, const Tensor& other) {
   auto node = make_node<DivBackward0>({&self, &other});
   if (node) {
     node->save(kOther, other);
-    if (node->needs_input_grad(1)) node->save(kSelf, detach(clone(detach(self))));
+    if (node->needs_input_grad(1)) node->save(kSelf, clone(self));
   }
   binary_into_self(BinaryOp::Div, self, other, dtype, Scalar(int64_t{1}));
   rebase_history(self, node);

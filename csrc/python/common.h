@@ -55,6 +55,7 @@ void init_unary_math(py::module_& m);
 void init_hooks(py::module_& m);
 void init_function(py::module_& m);
 void init_saved_tensor_hooks(py::module_& m);
+void init_nn(py::module_& m);
 
 // A node as Python sees it: a custom Function's ctx object, or the bound Node.
 py::object node_to_python(const std::shared_ptr<Node>& node);

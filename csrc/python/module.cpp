@@ -89,4 +89,5 @@ PYBIND11_MODULE(_C, m) {
   init_hooks(m);
   init_function(m);
   init_saved_tensor_hooks(m);
+  init_nn(m);
 }

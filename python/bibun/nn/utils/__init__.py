@@ -1,0 +1,4 @@
+"""bibun.nn.utils: gradient clipping and parameter/vector conversion."""
+
+from bibun.nn.utils.clip_grad import clip_grad_norm_, clip_grad_value_  # noqa: F401
+from bibun.nn.utils.convert_parameters import parameters_to_vector, vector_to_parameters  # noqa: F401
