@@ -141,9 +141,9 @@ void mark_needed(Node* root, const std::unordered_set<Node*>& targets, GraphTask
 
 // Runs one node: pre-hooks, apply (with zeros for missing gradients), post-hooks.
 tensor_list call_node(Node& node, tensor_list grads, bool is_root) {
-  if (node.is_accumulate_grad() || is_root) return node.apply(std::move(grads));
+  if (is_root) return node.apply(std::move(grads));
   const auto& meta = node.input_metadata();
-  if (node.materialize_grads()) {
+  if (node.materialize_grads() && !node.is_accumulate_grad()) {
     for (size_t i = 0; i < meta.size(); ++i)
       if (!grads[i].defined()) grads[i] = ops::zeros(meta[i].shape, meta[i].dtype);
   }

@@ -3,49 +3,13 @@
 #include <type_traits>
 
 #include "kernels/kernels.h"
-#include "kernels/parallel.h"
-#include "kernels/strided_loop.h"
+#include "kernels/loop_helpers.h"
 
 namespace bibun::kernels {
 
 namespace {
 
-// Runs f(out_elem, in_elems...) over a plan whose operands have the C++ types Ts, with a
-// contiguous fast path the compiler vectorises.
-template <typename Out, typename... Ins, int N = 1 + sizeof...(Ins), typename F>
-void run(const LoopPlan<N>& plan, F&& f) {
-  auto inner = [&](char** data, const int64_t* strides, int64_t n) {
-    constexpr int64_t sizes[N] = {static_cast<int64_t>(sizeof(Out)), static_cast<int64_t>(sizeof(Ins))...};
-    bool contiguous = true;
-    for (int k = 0; k < N; ++k) contiguous &= strides[k] == sizes[k];
-    Out* out = reinterpret_cast<Out*>(data[0]);
-    if (contiguous) {
-      [&]<size_t... I>(std::index_sequence<I...>) {
-        std::tuple<Ins*...> in{reinterpret_cast<Ins*>(data[I + 1])...};
-        for (int64_t i = 0; i < n; ++i) out[i] = f(std::get<I>(in)[i]...);
-      }(std::index_sequence_for<Ins...>{});
-      return;
-    }
-    [&]<size_t... I>(std::index_sequence<I...>) {
-      for (int64_t i = 0; i < n; ++i) {
-        *reinterpret_cast<Out*>(data[0] + i * strides[0]) =
-            f(*reinterpret_cast<Ins*>(data[I + 1] + i * strides[I + 1])...);
-      }
-    }(std::index_sequence_for<Ins...>{});
-  };
-  // Split a flat (coalesced to one dim) loop over threads when it is large.
-  if (plan.sizes.size() == 1 && plan.numel >= kGrainSize) {
-    std::array<int64_t, N> st;
-    for (int k = 0; k < N; ++k) st[k] = plan.strides[k][0];
-    parallel_for(plan.numel, [&](int64_t begin, int64_t end) {
-      std::array<char*, N> d;
-      for (int k = 0; k < N; ++k) d[k] = plan.data[k] + begin * st[k];
-      inner(d.data(), st.data(), end - begin);
-    });
-    return;
-  }
-  for_each_run(plan, inner);
-}
+using loop::run;
 
 template <typename T>
 T sigmoid_of(T x) {

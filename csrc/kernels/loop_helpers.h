@@ -1,6 +1,6 @@
-// The typed inner loop over a LoopPlan, shared by kernel files outside elementwise.cpp:
+// The typed inner loop over a LoopPlan, shared by the elementwise kernel files:
 // run<Out, Ins...>(plan, f) calls f(in_elems...) per element, with a contiguous fast path the
-// compiler vectorises and OpenMP over large flat plans (same scheme as elementwise.cpp's run).
+// compiler vectorises and OpenMP over large flat plans.
 #pragma once
 #include <tuple>
 #include <utility>
