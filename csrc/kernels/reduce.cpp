@@ -50,6 +50,7 @@ Tensor new_like_shape(const DimVector& sizes, ScalarType dtype) {
 
 void reduce(ReduceOp op, const Tensor& out, const Tensor& in, const DimVector& dims, double p) {
   (void)dims;  // `out`'s size-1 dims say which dims are reduced
+  BIBUN_ASSERT(out.dim() == in.dim());  // keepdim layout
   switch (op) {
     case ReduceOp::All:
     case ReduceOp::Any: {

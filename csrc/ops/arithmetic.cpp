@@ -134,9 +134,7 @@ Tensor pow(const Tensor& a, const Tensor& exponent) {
     // Negative integer powers of integers are an error in PyTorch.
     Tensor neg = empty(e.sizes(), ScalarType::Bool);
     kernels::binary(BinaryOp::Lt, neg, e, scalar_tensor(Scalar(int64_t{0}), dtype));
-    Tensor any_neg = empty({}, ScalarType::Bool);
-    kernels::reduce(kernels::ReduceOp::Any, any_neg, neg, {}, 0);
-    BIBUN_CHECK(!any_neg.data<bool>()[0], "Integers to negative integer powers are not allowed.");
+    BIBUN_CHECK(!any(neg, {}, false).data<bool>()[0], "Integers to negative integer powers are not allowed.");
   }
   Tensor out = binary_kernel(BinaryOp::Pow, a, exponent, dtype, Scalar(int64_t{1}));
   if (auto node = make_node<PowBackward1>({&a, &exponent})) {
@@ -221,10 +219,7 @@ Tensor eq(const Tensor& a, const Tensor& b) { return compare(static_cast<int>(Bi
 
 bool equal(const Tensor& a, const Tensor& b) {
   if (a.sizes() != b.sizes()) return false;
-  Tensor same = eq(a, b);
-  Tensor r = empty({}, ScalarType::Bool);
-  kernels::reduce(kernels::ReduceOp::All, r, same, {}, 0);
-  return r.data<bool>()[0];
+  return all(eq(a, b), {}, false).data<bool>()[0];
 }
 
 namespace {

@@ -100,6 +100,10 @@ Tensor clone(const Tensor& a);
 Tensor contiguous(const Tensor& a);
 Tensor to_dtype(const Tensor& a, ScalarType dtype);
 
+// Joining: cat along an existing dim, stack along a new one (type-promoted).
+Tensor cat(const std::vector<Tensor>& tensors, int64_t dim);
+Tensor stack(const std::vector<Tensor>& tensors, int64_t dim);
+
 // Activations and selection
 Tensor relu(const Tensor& a);
 Tensor celu(const Tensor& a, Scalar alpha);

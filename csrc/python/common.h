@@ -56,6 +56,7 @@ void init_hooks(py::module_& m);
 void init_function(py::module_& m);
 void init_saved_tensor_hooks(py::module_& m);
 void init_nn(py::module_& m);
+void init_optim(py::module_& m);
 
 // A node as Python sees it: a custom Function's ctx object, or the bound Node.
 py::object node_to_python(const std::shared_ptr<Node>& node);

@@ -261,6 +261,24 @@ void init_functions(py::module_& m) {
     Tensor pw = pos_weight.is_none() ? Tensor() : as_tensor(pos_weight);
     return ops::binary_cross_entropy_with_logits(input, target, w, pw, static_cast<ops::Reduction>(reduction));
   });
+  m.def("_cat", [](py::handle tensors, int64_t dim) {
+    std::vector<Tensor> ts;
+    for (py::handle h : tensors) {
+      if (!is_tensor(h)) throw py::type_error(std::string("expected Tensor as element in argument 0, but got ") +
+                                              Py_TYPE(h.ptr())->tp_name);
+      ts.push_back(as_tensor(h));
+    }
+    return ops::cat(ts, dim);
+  });
+  m.def("_stack", [](py::handle tensors, int64_t dim) {
+    std::vector<Tensor> ts;
+    for (py::handle h : tensors) {
+      if (!is_tensor(h)) throw py::type_error(std::string("expected Tensor as element in argument 0, but got ") +
+                                              Py_TYPE(h.ptr())->tp_name);
+      ts.push_back(as_tensor(h));
+    }
+    return ops::stack(ts, dim);
+  });
   m.def("_log_sigmoid", [](const Tensor& a) { return ops::log_sigmoid(a); });
   m.def("_wrapped_scalar", [](py::handle v) { return tensor_or_scalar(v, "scalar", "value"); });
   m.def("_result_type", [](py::handle a, py::handle b) {

@@ -90,4 +90,5 @@ PYBIND11_MODULE(_C, m) {
   init_function(m);
   init_saved_tensor_hooks(m);
   init_nn(m);
+  init_optim(m);
 }

@@ -61,7 +61,8 @@ double = float64
 long = int64
 int = int32  # noqa: A001
 
-from bibun import autograd, nn  # noqa: E402
+from bibun import autograd, nn, optim, utils  # noqa: E402
+from bibun.serialization import load, save  # noqa: E402
 
 __version__ = "0.1.0"
 

@@ -236,3 +236,21 @@ def celu(input: Tensor, alpha: float = 1.0) -> Tensor:
 def where(condition: Tensor, input, other, *, out: Optional[Tensor] = None) -> Tensor:
     """Elements of ``input`` where ``condition`` holds, else of ``other`` (broadcast together)."""
     return _finish(condition._where(input, other), out)
+
+
+def cat(tensors, dim: int = 0, *, out: Optional[Tensor] = None) -> Tensor:
+    """Concatenates tensors along an existing dim (dtypes promoted)."""
+    if isinstance(tensors, Tensor):
+        raise TypeError("cat(): argument 'tensors' (position 1) must be tuple of Tensors, not Tensor")
+    return _finish(_C._cat(list(tensors), dim), out)
+
+
+concat = cat
+concatenate = cat
+
+
+def stack(tensors, dim: int = 0, *, out: Optional[Tensor] = None) -> Tensor:
+    """Stacks equally shaped tensors along a new dim."""
+    if isinstance(tensors, Tensor):
+        raise TypeError("stack(): argument 'tensors' (position 1) must be tuple of Tensors, not Tensor")
+    return _finish(_C._stack(list(tensors), dim), out)

@@ -75,6 +75,10 @@ BIBUN_NODE(SelectBackwardBackward0, int64_t dim; int64_t index;)
 BIBUN_NODE(SliceBackwardBackward0, int64_t dim; int64_t start; int64_t end; int64_t step;)
 BIBUN_NODE(CopyBackwards, )
 
+// formulas/join.cpp
+BIBUN_NODE(CatBackward0, int64_t dim; std::vector<int64_t> lengths; std::vector<DimVector> shapes;)
+BIBUN_NODE(StackBackward0, int64_t dim; size_t count;)
+
 // formulas/activation.cpp
 BIBUN_NODE(ReluBackward0, )
 BIBUN_NODE(CeluBackward0, Scalar alpha;)
