@@ -8,7 +8,8 @@ import sys
 def run_demo(*args: str) -> str:
     done = subprocess.run([sys.executable, "-m", "bibun.demo", *args], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
-    return re.sub(r"0x[0-9a-f]+", "0x...", done.stdout)  # object addresses differ run to run
+    out = re.sub(r"0x[0-9a-f]+", "0x...", done.stdout)  # object addresses differ run to run
+    return re.sub(r"\b\d+\.\d+s\b", "N.NNs", out)  # and so do the training's timings
 
 
 def test_demo_walks_through_tensors_and_autograd_with_pytorchs_results():
@@ -31,4 +32,20 @@ def test_demo_seed_option_makes_random_steps_repeatable():
 
 def test_demo_help_lists_its_options():
     out = run_demo("--help")
-    assert "--seed" in out
+    for option in ("--seed", "--epochs", "--batch-size", "--lr", "--optimizer", "--hidden", "--no-train",
+                   "--only-train"):
+        assert option in out
+
+
+def test_demo_trains_the_digits_mlp_after_the_walk_throughs():
+    out = run_demo()
+    assert out.index("# ===== Autograd =====") < out.index("# ===== Training =====")
+    accuracies = [float(a) for a in re.findall(r"test acc +([0-9.]+)%  N\.NNs\n", out)]
+    assert len(accuracies) == 20 and accuracies[-1] >= 95
+    assert "(same as the trained model)" in out
+
+
+def test_demo_no_train_prints_only_the_walk_throughs():
+    out = run_demo("--no-train")
+    assert out.rstrip().endswith("tensor(True)")
+    assert "Training" not in out and "epoch" not in out

@@ -17,7 +17,6 @@ from functools import wraps
 from typing import Any, SupportsFloat
 from weakref import ref
 
-from typing_extensions import Self
 
 from bibun import _C
 from bibun.optim.optimizer import Optimizer
@@ -72,7 +71,7 @@ class _enable_get_lr_call:
     def __init__(self, o: LRScheduler) -> None:
         self.o = o
 
-    def __enter__(self) -> Self:
+    def __enter__(self) -> "_enable_get_lr_call":
         self.o._get_lr_called_within_step = True
         return self
 
