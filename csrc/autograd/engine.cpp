@@ -14,17 +14,6 @@ namespace bibun {
 
 namespace {
 
-std::string size_str(const DimVector& s) {
-  std::string r = "bibun.Size([";
-  for (size_t i = 0; i < s.size(); ++i) r += (i ? ", " : "") + std::to_string(s[i]);
-  return r + "])";
-}
-std::string list_str(const DimVector& s) {
-  std::string r = "[";
-  for (size_t i = 0; i < s.size(); ++i) r += (i ? ", " : "") + std::to_string(s[i]);
-  return r + "]";
-}
-
 // Whether `from` can be summed down to `to` (the reverse of broadcasting).
 bool is_expandable_to(const DimVector& to, const DimVector& from) {
   if (to.size() > from.size()) return false;
@@ -74,8 +63,8 @@ struct ReadyEntry {
 Tensor validate_gradient(const Node& producer, size_t index, Tensor grad, const InputMetadata& meta) {
   if (grad.sizes() != meta.shape) {
     BIBUN_CHECK(is_expandable_to(meta.shape, grad.sizes()), "Function ", producer.name(),
-                " returned an invalid gradient at index ", index, " - got ", list_str(grad.sizes()),
-                " but expected shape compatible with ", list_str(meta.shape));
+                " returned an invalid gradient at index ", index, " - got ", shape_str(grad.sizes()),
+                " but expected shape compatible with ", shape_str(meta.shape));
     grad = ops::sum_to(grad, meta.shape);
   }
   if (grad.dtype() != meta.dtype) grad = ops::to_dtype(grad, meta.dtype);

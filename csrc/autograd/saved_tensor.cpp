@@ -17,11 +17,6 @@ std::string op_name_of(const std::string& node_name) {
   return pos == std::string::npos ? node_name : node_name.substr(0, pos);
 }
 
-std::string shape_str(const DimVector& sizes) {
-  std::string s = "[";
-  for (size_t i = 0; i < sizes.size(); ++i) s += (i ? ", " : "") + std::to_string(sizes[i]);
-  return s + "]";
-}
 }  // namespace
 
 SavedTensor::SavedTensor(const Tensor& t, bool is_output) {

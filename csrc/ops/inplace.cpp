@@ -8,12 +8,6 @@ using kernels::BinaryOp;
 
 namespace {
 
-std::string shape_str(const DimVector& s) {
-  std::string r = "[";
-  for (size_t i = 0; i < s.size(); ++i) r += (i ? ", " : "") + std::to_string(s[i]);
-  return r + "]";
-}
-
 bool can_cast(ScalarType from, ScalarType to) {
   if (is_floating(from) && !is_floating(to)) return false;
   if (from != ScalarType::Bool && to == ScalarType::Bool) return false;

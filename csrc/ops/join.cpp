@@ -5,12 +5,6 @@ namespace bibun::ops {
 
 namespace {
 
-std::string shape_str(const DimVector& s) {
-  std::string r = "[";
-  for (size_t i = 0; i < s.size(); ++i) r += (i ? ", " : "") + std::to_string(s[i]);
-  return r + "]";
-}
-
 // PyTorch still skips 1-D empty tensors of shape [0] in cat (legacy behaviour).
 bool skipped_in_cat(const Tensor& t) { return t.dim() == 1 && t.sizes()[0] == 0; }
 

@@ -3,14 +3,6 @@
 
 namespace bibun::ops {
 
-namespace {
-std::string size_str(const DimVector& s) {
-  std::string r = "bibun.Size([";
-  for (size_t i = 0; i < s.size(); ++i) r += (i ? ", " : "") + std::to_string(s[i]);
-  return r + "])";
-}
-}  // namespace
-
 Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& target, const Tensor& weight,
                                         const Tensor& pos_weight, Reduction reduction) {
   BIBUN_CHECK_T(ValueError, input.sizes() == target.sizes(), "Target size (", size_str(target.sizes()),

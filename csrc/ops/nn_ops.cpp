@@ -18,12 +18,6 @@ Tensor dense(const Tensor& t, ScalarType dtype) {
   return out;
 }
 
-std::string shape_str(const DimVector& s) {
-  std::string r = "[";
-  for (size_t i = 0; i < s.size(); ++i) r += (i ? ", " : "") + std::to_string(s[i]);
-  return r + "]";
-}
-
 Tensor reduce(const Tensor& loss, Reduction reduction) {
   if (reduction == Reduction::None) return loss;
   AutoGradMode no_grad(false);

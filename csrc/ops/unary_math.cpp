@@ -22,12 +22,6 @@ constexpr size_t kNoSave = FormulaNode::kMaxSaved;  // the formula needs no tens
 // Floating ops on integer and bool inputs compute in the default float dtype.
 ScalarType float_type_for(const Tensor& a) { return is_floating(a.dtype()) ? a.dtype() : default_dtype(); }
 
-std::string shape_str(const DimVector& s) {
-  std::string r = "[";
-  for (size_t i = 0; i < s.size(); ++i) r += (i ? ", " : "") + std::to_string(s[i]);
-  return r + "]";
-}
-
 bool can_cast(ScalarType from, ScalarType to) {
   if (is_floating(from) && !is_floating(to)) return false;
   if (from != ScalarType::Bool && to == ScalarType::Bool) return false;

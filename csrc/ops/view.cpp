@@ -9,12 +9,6 @@ namespace bibun::ops {
 
 namespace {
 
-std::string shape_str(const DimVector& s) {
-  std::string r = "[";
-  for (size_t i = 0; i < s.size(); ++i) r += (i ? ", " : "") + std::to_string(s[i]);
-  return r + "]";
-}
-
 Tensor make_view(const Tensor& a, DimVector sizes, DimVector strides, int64_t offset) {
   auto impl = make_intrusive<TensorImpl>(a->storage(), offset, std::move(sizes), std::move(strides), a.dtype());
   impl->set_version_counter(a->version_counter());

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <cstring>
 #include <initializer_list>
+#include <string>
 #include <iterator>
 #include <utility>
 #include <vector>
@@ -118,5 +119,10 @@ class DimVector {
   size_t heap_cap_ = 0;
   size_t size_ = 0;
 };
+
+// "[2, 3]", as PyTorch prints sizes in error messages.
+std::string shape_str(const DimVector& sizes);
+// "bibun.Size([2, 3])", as PyTorch prints torch.Size in error messages.
+std::string size_str(const DimVector& sizes);
 
 }  // namespace bibun
