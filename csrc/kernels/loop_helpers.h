@@ -31,17 +31,7 @@ void run(const LoopPlan<N>& plan, F&& f) {
       }
     }(std::index_sequence_for<Ins...>{});
   };
-  if (plan.sizes.size() == 1 && plan.numel >= kGrainSize) {
-    std::array<int64_t, N> st;
-    for (int k = 0; k < N; ++k) st[k] = plan.strides[k][0];
-    parallel_for(plan.numel, [&](int64_t begin, int64_t end) {
-      std::array<char*, N> d;
-      for (int k = 0; k < N; ++k) d[k] = plan.data[k] + begin * st[k];
-      inner(d.data(), st.data(), end - begin);
-    });
-    return;
-  }
-  for_each_run(plan, inner);
+  for_each_run_parallel(plan, inner);
 }
 
 }  // namespace bibun::kernels::loop

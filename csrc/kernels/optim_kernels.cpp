@@ -32,17 +32,7 @@ void for_each_elem(const std::array<const Tensor*, N>& ts, F&& f) {
       for (int64_t i = 0; i < n; ++i) f(*reinterpret_cast<T*>(data[I] + i * strides[I])...);
     }(std::make_index_sequence<N>{});
   };
-  if (plan.sizes.size() == 1 && plan.numel >= kGrainSize) {
-    std::array<int64_t, N> st;
-    for (int k = 0; k < N; ++k) st[k] = plan.strides[k][0];
-    parallel_for(plan.numel, [&](int64_t begin, int64_t end) {
-      std::array<char*, N> d;
-      for (int k = 0; k < N; ++k) d[k] = plan.data[k] + begin * st[k];
-      inner(d.data(), st.data(), end - begin);
-    });
-    return;
-  }
-  for_each_run(plan, inner);
+  for_each_run_parallel(plan, inner);
 }
 
 void check_same(const Tensor& param, const Tensor& t, const char* what) {

@@ -22,8 +22,6 @@ Tensor unary_kernel(UnaryOp op, const Tensor& a, ScalarType dtype) {
   return out;
 }
 
-// Floating ops on integer inputs compute in the default float dtype (as torch.exp(int) does).
-ScalarType float_type_for(const Tensor& a) { return is_floating(a.dtype()) ? a.dtype() : default_dtype(); }
 
 void check_alpha(Scalar alpha, ScalarType dtype) {
   BIBUN_CHECK(!alpha.is_floating() || is_floating(dtype),

@@ -26,6 +26,18 @@ std::shared_ptr<N> make_node(std::initializer_list<const Tensor*> inputs) {
   return node;
 }
 
+// Floating ops on integer and bool inputs compute in the default float dtype (torch.exp(int)).
+inline ScalarType float_type_for(const Tensor& a) { return is_floating(a.dtype()) ? a.dtype() : default_dtype(); }
+
+// PyTorch's rule for writing a result of dtype `from` into a tensor of dtype `to`.
+bool can_cast(ScalarType from, ScalarType to);
+
+// The checks of every in-place write through `self` (ops/inplace.cpp): not a leaf that
+// requires grad, the result castable to self's dtype, each defined `other` broadcastable to
+// self's shape, and no internal overlap unless the op writes one value everywhere.
+void check_inplace_write(const Tensor& self, std::initializer_list<const Tensor*> others, ScalarType result_dtype,
+                         bool allow_overlap = false);
+
 inline std::vector<int64_t> wrap_dims(const std::vector<int64_t>& dims, int64_t ndim) {
   std::vector<int64_t> out;
   std::vector<bool> seen(std::max<int64_t>(ndim, 1), false);

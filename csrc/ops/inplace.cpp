@@ -6,21 +6,19 @@ namespace bibun::ops {
 
 using kernels::BinaryOp;
 
-namespace {
-
 bool can_cast(ScalarType from, ScalarType to) {
   if (is_floating(from) && !is_floating(to)) return false;
   if (from != ScalarType::Bool && to == ScalarType::Bool) return false;
   return true;
 }
 
-// The checks every in-place write makes, for writes through `self` with `other` as input.
-void check_inplace_write(const Tensor& self, const Tensor* other, ScalarType result_dtype,
-                         bool allow_overlap = false) {
+void check_inplace_write(const Tensor& self, std::initializer_list<const Tensor*> others, ScalarType result_dtype,
+                         bool allow_overlap) {
   check_inplace(self);
   BIBUN_CHECK(can_cast(result_dtype, self.dtype()), "result type ", c_type_name(result_dtype),
               " can't be cast to the desired output type ", c_type_name(self.dtype()));
-  if (other) {
+  for (const Tensor* other : others) {
+    if (!other->defined()) continue;
     DimVector shape = kernels::broadcast_shapes(self.sizes(), other->sizes());
     BIBUN_CHECK(shape == self.sizes(), "output with shape ", shape_str(self.sizes()),
                 " doesn't match the broadcast shape ", shape_str(shape));
@@ -31,6 +29,8 @@ void check_inplace_write(const Tensor& self, const Tensor* other, ScalarType res
                 "unsupported operation: more than one element of the written-to tensor refers to a single memory "
                 "location. Please clone() the tensor before performing the operation.");
 }
+
+namespace {
 
 // self = op(self, other) computed in `dtype`, written back in self's dtype.
 void binary_into_self(BinaryOp op, Tensor& self, const Tensor& other, ScalarType dtype, Scalar alpha) {
@@ -47,7 +47,7 @@ void binary_into_self(BinaryOp op, Tensor& self, const Tensor& other, ScalarType
 
 Tensor& add_(Tensor& self, const Tensor& other, Scalar alpha) {
   ScalarType dtype = result_type(self, other);
-  check_inplace_write(self, &other, dtype);
+  check_inplace_write(self, {&other}, dtype);
   auto node = make_node<AddBackward0>({&self, &other});
   if (node) node->alpha = alpha;
   binary_into_self(BinaryOp::Add, self, other, dtype, alpha);
@@ -57,7 +57,7 @@ Tensor& add_(Tensor& self, const Tensor& other, Scalar alpha) {
 
 Tensor& sub_(Tensor& self, const Tensor& other, Scalar alpha) {
   ScalarType dtype = result_type(self, other);
-  check_inplace_write(self, &other, dtype);
+  check_inplace_write(self, {&other}, dtype);
   auto node = make_node<SubBackward0>({&self, &other});
   if (node) node->alpha = alpha;
   binary_into_self(BinaryOp::Sub, self, other, dtype, alpha);
@@ -67,7 +67,7 @@ Tensor& sub_(Tensor& self, const Tensor& other, Scalar alpha) {
 
 Tensor& mul_(Tensor& self, const Tensor& other) {
   ScalarType dtype = result_type(self, other);
-  check_inplace_write(self, &other, dtype);
+  check_inplace_write(self, {&other}, dtype);
   auto node = make_node<MulBackward0>({&self, &other});
   if (node) {
     if (node->needs_input_grad(0)) node->save(kOther, other);
@@ -82,7 +82,7 @@ Tensor& mul_(Tensor& self, const Tensor& other) {
 Tensor& div_(Tensor& self, const Tensor& other) {
   ScalarType dtype = result_type(self, other);
   if (!is_floating(dtype)) dtype = default_dtype();
-  check_inplace_write(self, &other, dtype);
+  check_inplace_write(self, {&other}, dtype);
   auto node = make_node<DivBackward0>({&self, &other});
   if (node) {
     node->save(kOther, other);
@@ -94,7 +94,7 @@ Tensor& div_(Tensor& self, const Tensor& other) {
 }
 
 Tensor& fill_(Tensor& self, Scalar value) {
-  check_inplace_write(self, nullptr, self.dtype(), /*allow_overlap=*/true);
+  check_inplace_write(self, {}, self.dtype(), /*allow_overlap=*/true);
   auto node = make_node<FillBackward2>({&self});
   kernels::fill(self, value);
   rebase_history(self, node);
@@ -102,7 +102,7 @@ Tensor& fill_(Tensor& self, Scalar value) {
 }
 
 Tensor& zero_(Tensor& self) {
-  check_inplace_write(self, nullptr, self.dtype(), /*allow_overlap=*/true);
+  check_inplace_write(self, {}, self.dtype(), /*allow_overlap=*/true);
   auto node = make_node<ZeroBackward0>({&self});
   kernels::fill(self, Scalar(int64_t{0}));
   rebase_history(self, node);
@@ -110,7 +110,7 @@ Tensor& zero_(Tensor& self) {
 }
 
 Tensor& copy_(Tensor& self, const Tensor& src) {
-  check_inplace_write(self, &src, self.dtype());
+  check_inplace_write(self, {&src}, self.dtype());
   auto node = make_node<CopyBackwards>({&self, &src});
   if (!self.is_same(src)) kernels::copy(self, src);
   rebase_history(self, node);

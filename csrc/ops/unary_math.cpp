@@ -19,32 +19,6 @@ namespace {
 
 constexpr size_t kNoSave = FormulaNode::kMaxSaved;  // the formula needs no tensor
 
-// Floating ops on integer and bool inputs compute in the default float dtype.
-ScalarType float_type_for(const Tensor& a) { return is_floating(a.dtype()) ? a.dtype() : default_dtype(); }
-
-bool can_cast(ScalarType from, ScalarType to) {
-  if (is_floating(from) && !is_floating(to)) return false;
-  if (from != ScalarType::Bool && to == ScalarType::Bool) return false;
-  return true;
-}
-
-// The checks of an in-place write through `self` (as ops/inplace.cpp makes them).
-void check_inplace_write(const Tensor& self, std::initializer_list<const Tensor*> others, ScalarType result_dtype) {
-  check_inplace(self);
-  BIBUN_CHECK(can_cast(result_dtype, self.dtype()), "result type ", c_type_name(result_dtype),
-              " can't be cast to the desired output type ", c_type_name(self.dtype()));
-  for (const Tensor* other : others) {
-    if (!other->defined()) continue;
-    DimVector shape = kernels::broadcast_shapes(self.sizes(), other->sizes());
-    BIBUN_CHECK(shape == self.sizes(), "output with shape ", shape_str(self.sizes()),
-                " doesn't match the broadcast shape ", shape_str(shape));
-  }
-  for (size_t d = 0; d < self.sizes().size(); ++d)
-    BIBUN_CHECK(self.strides()[d] != 0 || self.sizes()[d] <= 1,
-                "unsupported operation: more than one element of the written-to tensor refers to a single memory "
-                "location. Please clone() the tensor before performing the operation.");
-}
-
 // self = kernel(self) computed in `dtype` (which check_inplace_write allowed to cast back).
 template <typename K>
 void write_into(Tensor& self, ScalarType dtype, K&& kernel) {

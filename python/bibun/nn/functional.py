@@ -179,6 +179,14 @@ def _broadcast_pair(input: Tensor, target: Tensor, name: str):
     return input, target
 
 
+def _weighted_loss(loss: Tensor, weight: Tensor, input: Tensor, red: int) -> Tensor:
+    """PyTorch's per-element ``weight`` for mse/l1: the mean divides by the sum of the weights."""
+    if weight.size() != input.size():
+        raise ValueError("Weights and input must have the same size.")
+    weighted = loss * weight
+    return weighted if red == 0 else (weighted.sum() if red == 2 else weighted.sum() / weight.sum())
+
+
 def mse_loss(
     input: Tensor,
     target: Tensor,
@@ -191,10 +199,7 @@ def mse_loss(
     red = _reduction_enum(reduction, size_average, reduce)
     input, target = _broadcast_pair(input, target, "mse_loss")
     if weight is not None:
-        if weight.size() != input.size():
-            raise ValueError("Weights and input must have the same size.")
-        weighted = (input - target).pow(2) * weight
-        return weighted if red == 0 else (weighted.sum() if red == 2 else weighted.sum() / weight.sum())
+        return _weighted_loss((input - target).pow(2), weight, input, red)
     return _C._mse_loss(input, target, red)
 
 
@@ -211,10 +216,7 @@ def l1_loss(
     input, target = _broadcast_pair(input, target, "l1_loss")
     loss = (input - target).abs()
     if weight is not None:
-        if weight.size() != input.size():
-            raise ValueError("Weights and input must have the same size.")
-        loss = loss * weight
-        return loss if red == 0 else (loss.sum() if red == 2 else loss.sum() / weight.sum())
+        return _weighted_loss(loss, weight, input, red)
     return loss if red == 0 else (loss.sum() if red == 2 else loss.mean())
 
 
