@@ -49,7 +49,7 @@ def _call(form: str, lib: Any, op: OpInfo, args: list, sample: Sample, out: Any 
         kw = dict(sample.kwargs)
         if out is not None:
             kw["out"] = out
-        return getattr(lib, op.name)(first, *rest, *sample.args, **kw)
+        return op.function(lib)(first, *rest, *sample.args, **kw)
     if form == "method":
         return getattr(first, op.name)(*rest, *sample.args, **sample.kwargs)
     return getattr(first, op.name + "_")(*rest, *sample.args, **sample.kwargs)

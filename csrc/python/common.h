@@ -57,6 +57,12 @@ void init_function(py::module_& m);
 void init_saved_tensor_hooks(py::module_& m);
 void init_nn(py::module_& m);
 void init_optim(py::module_& m);
+void init_binary(py::module_& m);
+void init_reduction(py::module_& m);
+void init_indexing_ops(py::module_& m);
+void init_shape(py::module_& m);
+void init_linalg(py::module_& m);
+void init_conv(py::module_& m);
 
 // A node as Python sees it: a custom Function's ctx object, or the bound Node.
 py::object node_to_python(const std::shared_ptr<Node>& node);

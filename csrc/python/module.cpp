@@ -91,4 +91,10 @@ PYBIND11_MODULE(_C, m) {
   init_saved_tensor_hooks(m);
   init_nn(m);
   init_optim(m);
+  init_binary(m);
+  init_reduction(m);
+  init_indexing_ops(m);
+  init_shape(m);
+  init_linalg(m);
+  init_conv(m);
 }

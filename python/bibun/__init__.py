@@ -52,6 +52,11 @@ from bibun._device import cuda, device  # noqa: E402
 from bibun._functions import *  # noqa: E402,F403
 from bibun._functions import abs, all, any, pow, sum  # noqa: E402,A004
 from bibun._unary import *  # noqa: E402,F403
+from bibun._binary import *  # noqa: E402,F403
+from bibun._reduction import *  # noqa: E402,F403
+from bibun._indexing import *  # noqa: E402,F403
+from bibun._shape import *  # noqa: E402,F403
+from bibun._linalg import *  # noqa: E402,F403
 from bibun._tensor_str import get_printoptions, printoptions, set_printoptions  # noqa: E402
 from bibun.autograd.anomaly_mode import is_anomaly_check_nan_enabled, is_anomaly_enabled  # noqa: E402
 from bibun.autograd.grad_mode import enable_grad, no_grad, set_grad_enabled  # noqa: E402
@@ -61,7 +66,7 @@ double = float64
 long = int64
 int = int32  # noqa: A001
 
-from bibun import autograd, nn, optim, utils  # noqa: E402
+from bibun import autograd, linalg, nn, optim, utils  # noqa: E402
 from bibun.serialization import load, save  # noqa: E402
 
 __version__ = "0.1.0"

@@ -264,3 +264,6 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
         noise = (bibun.rand(input.shape, dtype=input.dtype) < (1.0 - p)).to(input.dtype)
         noise.div_(1.0 - p)
     return input.mul_(noise) if inplace else input * noise
+
+
+from bibun.nn._conv_functional import *  # noqa: E402,F403  (conv, pooling, batch norm)
