@@ -71,56 +71,121 @@ Tensor validate_gradient(const Node& producer, size_t index, Tensor grad, const 
   return grad;
 }
 
+// Per-node state of one backward call.
+struct NodeState {
+  int32_t dependencies = 0;  // edges into the node not yet processed
+  bool needed = false;       // with `inputs`: some target is reachable from it
+  bool visited = false;      // scratch of mark_needed's traversal
+  InputBuffer buffer;
+};
+
+// Note [Node table]
+// The engine's per-node state, keyed by node pointer: open addressing with linear probing over a
+// power-of-two table of (node, index) pairs, states in a dense vector in discovery order. A deep
+// chain touches every node a few times; std::unordered_map paid a malloc per node and rehashes
+// that dominated backward on graphs of 10^5+ nodes.
+class NodeTable {
+ public:
+  static constexpr uint32_t kMissing = UINT32_MAX;
+
+  // The index of `n`, added with a fresh state if new (`*inserted` says which).
+  uint32_t find_or_insert(Node* n, bool* inserted) {
+    if ((states_.size() + 1) * 2 > slots_.size()) grow();
+    size_t i = probe(n);
+    *inserted = slots_[i].node == nullptr;
+    if (*inserted) {
+      slots_[i] = {n, static_cast<uint32_t>(states_.size())};
+      states_.emplace_back();
+    }
+    return slots_[i].index;
+  }
+  uint32_t find(Node* n) const {
+    if (slots_.empty()) return kMissing;
+    const Slot& s = slots_[probe(n)];
+    return s.node ? s.index : kMissing;
+  }
+  NodeState& operator[](uint32_t i) { return states_[i]; }
+
+ private:
+  struct Slot {
+    Node* node = nullptr;
+    uint32_t index = 0;
+  };
+  size_t probe(Node* n) const {
+    // Fibonacci hashing: the top bits of the product index the table.
+    size_t mask = slots_.size() - 1;
+    size_t i = static_cast<size_t>(reinterpret_cast<uintptr_t>(n) * 0x9E3779B97F4A7C15ull >> shift_);
+    while (slots_[i].node && slots_[i].node != n) i = (i + 1) & mask;
+    return i;
+  }
+  void grow() {
+    std::vector<Slot> old = std::move(slots_);
+    slots_.assign(std::max<size_t>(64, old.size() * 2), Slot{});
+    shift_ = 64 - __builtin_ctzll(slots_.size());
+    for (const Slot& s : old)
+      if (s.node) slots_[probe(s.node)] = s;
+  }
+  std::vector<Slot> slots_;
+  std::vector<NodeState> states_;
+  int shift_ = 64;
+};
+
 // Note [Graph task]
 // All state of one backward call lives here, so concurrent calls on different threads
 // share nothing but the graph they read.
 struct GraphTask {
-  std::unordered_map<Node*, int> dependencies;
-  std::unordered_map<Node*, InputBuffer> buffers;
-  // With `inputs`: nodes that lead to an input; nothing else runs.
-  std::unordered_set<Node*> needed;
+  NodeTable nodes;
+  // With `inputs`: only nodes marked `needed` run.
   bool filter = false;
   // Capture points: (node, slot) -> index into `captured`.
   std::unordered_map<Node*, std::vector<std::pair<uint32_t, size_t>>> captures;
   tensor_list captured;
 };
 
+// Indexes every node reachable from `root` and counts the edges into each.
 void count_dependencies(Node* root, GraphTask& task) {
+  bool inserted = false;
+  task.nodes.find_or_insert(root, &inserted);
   std::vector<Node*> stack{root};
-  std::unordered_set<Node*> seen{root};
   while (!stack.empty()) {
     Node* n = stack.back();
     stack.pop_back();
     for (const Edge& e : n->next_edges()) {
       if (!e.fn) continue;
       Node* next = e.fn.get();
-      task.dependencies[next] += 1;
-      if (seen.insert(next).second) stack.push_back(next);
+      uint32_t i = task.nodes.find_or_insert(next, &inserted);
+      task.nodes[i].dependencies += 1;
+      if (inserted) stack.push_back(next);
     }
   }
 }
 
 // Marks the nodes from which some target is reachable through at least one edge
-// (post-order over the graph, iteratively).
+// (post-order over the graph, iteratively). Every node is already in the table.
 void mark_needed(Node* root, const std::unordered_set<Node*>& targets, GraphTask& task) {
   struct Frame {
     Node* node;
     size_t next_child;
   };
-  std::unordered_set<Node*> visited{root};
+  task.nodes[task.nodes.find(root)].visited = true;
   std::vector<Frame> stack{{root, 0}};
   while (!stack.empty()) {
     Frame& f = stack.back();
     const auto& edges = f.node->next_edges();
     if (f.next_child < edges.size()) {
       Node* child = edges[f.next_child++].fn.get();
-      if (child && visited.insert(child).second) stack.push_back({child, 0});
+      if (!child) continue;
+      NodeState& cs = task.nodes[task.nodes.find(child)];
+      if (!cs.visited) {
+        cs.visited = true;
+        stack.push_back({child, 0});
+      }
       continue;
     }
     Node* n = f.node;
     for (const Edge& e : n->next_edges()) {
-      if (e.fn && (targets.count(e.fn.get()) || task.needed.count(e.fn.get()))) {
-        task.needed.insert(n);
+      if (e.fn && (targets.count(e.fn.get()) || task.nodes[task.nodes.find(e.fn.get())].needed)) {
+        task.nodes[task.nodes.find(n)].needed = true;
         break;
       }
     }
@@ -188,14 +253,14 @@ tensor_list run_backward(const tensor_list& roots, const tensor_list& grad_roots
   AutoGradMode grad_mode(options.create_graph);
   std::priority_queue<ReadyEntry> ready;
   ready.push({graph_root.get()});
-  task.buffers[graph_root.get()];
 
   while (!ready.empty()) {
     Node* node = ready.top().node;
     ready.pop();
-    tensor_list grads = std::move(task.buffers[node].grads);
-    task.buffers.erase(node);
+    NodeState& state = task.nodes[task.nodes.find(node)];
+    tensor_list grads = std::move(state.buffer.grads);
     grads.resize(std::max(grads.size(), node->num_inputs()));
+    const bool needed = state.needed;
 
     if (node != graph_root.get()) grads = node->call_tensor_pre_hooks(std::move(grads));
 
@@ -204,7 +269,7 @@ tensor_list run_backward(const tensor_list& roots, const tensor_list& grad_roots
       if (cap != task.captures.end()) {
         for (auto [slot, index] : cap->second) task.captured[index] = grads[slot];
       }
-      bool runs = task.needed.count(node) || (options.accumulate_grad && node->is_accumulate_grad());
+      bool runs = needed || (options.accumulate_grad && node->is_accumulate_grad());
       if (!runs) continue;
     }
 
@@ -229,17 +294,16 @@ tensor_list run_backward(const tensor_list& roots, const tensor_list& grad_roots
       const Edge& e = edges[i];
       if (!e.fn) continue;
       Node* next = e.fn.get();
+      NodeState& ns = task.nodes[task.nodes.find(next)];  // the table no longer grows: references stay valid
       if (outputs[i].defined()) {
         Tensor g = node == graph_root.get()
                        ? std::move(outputs[i])
                        : validate_gradient(*node, i, std::move(outputs[i]), next->input_metadata()[e.input_nr]);
-        task.buffers[next].add(e.input_nr, std::move(g));
-      } else {
-        task.buffers[next];
+        ns.buffer.add(e.input_nr, std::move(g));
       }
-      if (--task.dependencies[next] == 0) {
-        if (!task.filter || task.needed.count(next) || task.captures.count(next)) ready.push({next});
-        else task.buffers.erase(next);
+      if (--ns.dependencies == 0) {
+        if (!task.filter || ns.needed || task.captures.count(next)) ready.push({next});
+        else ns.buffer.grads.clear();
       }
     }
   }

@@ -19,31 +19,41 @@ std::string op_name_of(const std::string& node_name) {
 
 }  // namespace
 
+// Note [Compact saved tensors]
+// Every recorded op saves up to FormulaNode::kMaxSaved of these inline in its node, so their
+// size is paid per op whether a slot is used or not: the fields only saved_tensors_hooks and
+// in-place views need live behind `rare_`, allocated on first use.
+SavedTensor::~SavedTensor() = default;
+
+SavedTensor::Rare& SavedTensor::rare() {
+  if (!rare_) rare_ = std::make_unique<Rare>();
+  return *rare_;
+}
+
 SavedTensor::SavedTensor(const Tensor& t, bool is_output) {
   if (!t.defined()) return;
   is_output_ = is_output;
   saved_version_ = t->version();
   const auto& fn = grad_fn(t);
-  if (fn) {
-    grad_fn_name_ = fn->name();
-    output_nr_ = t->autograd_meta()->output_nr;
-  }
+  if (fn) output_nr_ = t->autograd_meta()->output_nr;
   is_leaf_ = !fn;
   requires_grad_ = t.requires_grad();
   if (is_output) {
     output_grad_fn_ = fn;
     if (t->is_view() && fn) {
       Tensor base(t->view_base());
-      view_of_base_ = std::make_shared<ViewOfBase>(ViewOfBase{TensorGeometry(base), TensorGeometry(t), grad_fn(base)});
+      rare().view_of_base =
+          std::make_shared<ViewOfBase>(ViewOfBase{TensorGeometry(base), TensorGeometry(t), grad_fn(base)});
     }
   }
   // Python numbers turned into tensors are not the user's tensors: PyTorch never packs them.
   auto hooks = t->is_wrapped_number() ? nullptr : current_saved_tensor_hooks();
   if (hooks) {
-    hooks_ = std::move(hooks);
-    packed_ = hooks_->pack(is_output ? detach(t) : t);
-    if (!is_output) input_grad_fn_ = fn;
-    if (!is_output && !fn && requires_grad_) leaf_accumulator_ = grad_accumulator(t);
+    Rare& r = rare();
+    r.hooks = std::move(hooks);
+    r.packed = r.hooks->pack(is_output ? detach(t) : t);
+    if (!is_output) r.input_grad_fn = fn;
+    if (!is_output && !fn && requires_grad_) r.leaf_accumulator = grad_accumulator(t);
     return;
   }
   // Note [Saved outputs do not own their node]
@@ -63,10 +73,12 @@ std::shared_ptr<SavedTensorHooks> current_saved_tensor_hooks() {
 }
 
 void SavedTensor::release() {
-  if (data_.defined() || packed_) was_released_ = true;
+  if (data_.defined() || (rare_ && rare_->packed)) was_released_ = true;
   data_ = Tensor();
-  packed_.reset();
-  input_grad_fn_.reset();
+  if (rare_) {
+    rare_->packed.reset();
+    rare_->input_grad_fn.reset();
+  }
 }
 
 namespace {
@@ -97,28 +109,29 @@ Tensor SavedTensor::unpack(const std::shared_ptr<Node>& owner) const {
         ".backward() or autograd.grad(). Specify retain_graph=True if you need to backward through the "
         "graph a second time or if you need to access saved tensors after calling backward.");
   }
-  if (packed_) {
-    Tensor t = hooks_->unpack(packed_);
+  if (rare_ && rare_->packed) {
+    const Rare& r = *rare_;
+    Tensor t = r.hooks->unpack(r.packed);
     if (is_output_ && requires_grad_) {
       Tensor out = detach(t);
       AutogradMeta& meta = out->ensure_autograd_meta();
-      meta.grad_fn = output_history(output_grad_fn_, view_of_base_, owner);
+      meta.grad_fn = output_history(output_grad_fn_, r.view_of_base, owner);
       meta.output_nr = output_nr_;
       return out;
     }
-    if (!input_grad_fn_ && requires_grad_ && !is_output_ && !t.requires_grad()) {
+    if (!r.input_grad_fn && requires_grad_ && !is_output_ && !t.requires_grad()) {
       // A saved leaf: the unpacked tensor sends its gradient to the leaf's accumulator.
       Tensor out = detach(t);
       AutogradMeta& meta = out->ensure_autograd_meta();
       meta.requires_grad = true;
-      meta.grad_accumulator = leaf_accumulator_;
+      meta.grad_accumulator = r.leaf_accumulator;
       return out;
     }
-    if (input_grad_fn_ && grad_fn(t) != input_grad_fn_) {
+    if (r.input_grad_fn && grad_fn(t) != r.input_grad_fn) {
       // The unpacked tensor stands for the saved one: give it the saved history.
       Tensor out = detach(t);
       AutogradMeta& meta = out->ensure_autograd_meta();
-      meta.grad_fn = input_grad_fn_;
+      meta.grad_fn = r.input_grad_fn;
       meta.output_nr = output_nr_;
       return out;
     }
@@ -129,7 +142,12 @@ Tensor SavedTensor::unpack(const std::shared_ptr<Node>& owner) const {
   if (current != saved_version_) {
     // A saved input is named by its history now (it may have been rebased by the write);
     // a saved output by the node that saved it.
-    std::string name = grad_fn_name_;
+    // A saved output is named by its node when saved (or the node unpacking it, if that died).
+    std::string name;
+    if (is_output_ && !is_leaf_) {
+      auto fn = output_grad_fn_.lock();
+      name = fn ? fn->name() : owner ? owner->name() : "";
+    }
     uint32_t output_nr = output_nr_;
     if (!is_output_) {
       // A view whose history went stale is named as the AsStrided node it would regenerate.
@@ -151,7 +169,7 @@ Tensor SavedTensor::unpack(const std::shared_ptr<Node>& owner) const {
   // Re-attach the saved output to its node so that create_graph sees the true history.
   Tensor out = detach(data_);
   AutogradMeta& meta = out->ensure_autograd_meta();
-  meta.grad_fn = output_history(output_grad_fn_, view_of_base_, owner);
+  meta.grad_fn = output_history(output_grad_fn_, rare_ ? rare_->view_of_base : nullptr, owner);
   meta.output_nr = output_nr_;
   return out;
 }

@@ -18,15 +18,33 @@ class SavedTensor {
  public:
   SavedTensor() = default;
   SavedTensor(const Tensor& t, bool is_output);
+  SavedTensor(SavedTensor&&) noexcept = default;
+  SavedTensor& operator=(SavedTensor&&) noexcept = default;
+  ~SavedTensor();
 
   // The saved tensor, or an undefined tensor if none was saved. `owner` is the node that
   // saved it (needed to restore a saved output's grad_fn). Throws PyTorch's errors when the
   // tensor was released or modified in place since it was saved.
   Tensor unpack(const std::shared_ptr<Node>& owner = nullptr) const;
   void release();
-  bool defined() const { return data_.defined() || packed_ || was_released_; }
+  bool defined() const { return data_.defined() || (rare_ && rare_->packed) || was_released_; }
 
  private:
+  // What a saved tensor needs only with saved_tensors_hooks or when it is an in-place view's
+  // output: kept out of line so that the common case stays small (Note [Compact saved tensors]).
+  struct Rare {
+    // With saved_tensors_hooks: the hook pair and what its pack returned (data_ stays empty);
+    // the history of a saved non-output, restored on unpack.
+    std::shared_ptr<SavedTensorHooks> hooks;
+    std::shared_ptr<void> packed;
+    std::shared_ptr<Node> input_grad_fn;
+    std::weak_ptr<Node> leaf_accumulator;
+    // For an output that is a view written in place: enough to rebuild its AsStridedBackward0
+    // over the base's history if the view (and so its grad_fn) died before backward.
+    std::shared_ptr<struct ViewOfBase> view_of_base;
+  };
+  Rare& rare();
+
   Tensor data_;
   uint32_t saved_version_ = 0;
   uint32_t output_nr_ = 0;
@@ -34,19 +52,10 @@ class SavedTensor {
   bool is_leaf_ = false;
   bool requires_grad_ = false;
   bool was_released_ = false;
-  std::string grad_fn_name_;
-  // With saved_tensors_hooks: the hook pair and what its pack returned (data_ stays empty);
-  // the history of a saved non-output, restored on unpack.
-  std::shared_ptr<SavedTensorHooks> hooks_;
-  std::shared_ptr<void> packed_;
-  std::shared_ptr<Node> input_grad_fn_;
-  std::weak_ptr<Node> leaf_accumulator_;
   // A saved output's grad_fn when it was saved; the saving node itself, or the view's
   // AsStridedBackward0 when an in-place op on a view saved its result.
   std::weak_ptr<Node> output_grad_fn_;
-  // For an output that is a view written in place: enough to rebuild its AsStridedBackward0
-  // over the base's history if the view (and so its grad_fn) died before backward.
-  std::shared_ptr<struct ViewOfBase> view_of_base_;
+  std::unique_ptr<Rare> rare_;
 };
 
 }  // namespace bibun
