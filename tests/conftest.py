@@ -41,6 +41,8 @@ def make_tensor(lib: Any, values: Any, dtype: str | None = None, requires_grad: 
     same numbers; ``dtype`` defaults to the array's own."""
     arr = np.asarray(values)
     name = dtype or arr.dtype.name
+    if arr.size == 0:  # nested lists lose the shape of an empty array such as (0, 3)
+        return lib.zeros(arr.shape, dtype=getattr(lib, name), requires_grad=requires_grad)
     return lib.tensor(arr.tolist(), dtype=getattr(lib, name), requires_grad=requires_grad)
 
 

@@ -28,6 +28,36 @@ FLOATS = ("float32", "float64")
 INTS = ("int64", "int32")
 
 
+@dataclass(frozen=True)
+class LibDtype:
+    """A dtype in a sample's args/kwargs, resolved per library (``lib.float64``)."""
+
+    name: str
+
+    def resolve(self, lib: Any) -> Any:
+        return getattr(lib, self.name)
+
+
+@dataclass(frozen=True, eq=False)
+class LibTensor:
+    """A constant tensor in a sample's args/kwargs (an index or a mask): it keeps its own dtype, never
+    requires grad and is built per library (``lib.tensor``); ``LibTensor((a, b))`` builds a tuple."""
+
+    array: Any
+    dtype: str = "int64"
+
+    def resolve(self, lib: Any) -> Any:
+        if isinstance(self.array, tuple):
+            return tuple(LibTensor(a, self.dtype).resolve(lib) for a in self.array)
+        return lib.tensor(np.asarray(self.array).tolist(), dtype=getattr(lib, self.dtype))
+
+
+def resolve_dtypes(lib: Any, args: Sequence[Any], kwargs: dict) -> tuple[list, dict]:
+    """args and kwargs with every LibDtype replaced by ``lib``'s dtype object (and LibTensor by a tensor)."""
+    fix = (lambda v: v.resolve(lib) if isinstance(v, (LibDtype, LibTensor)) else v)
+    return [fix(a) for a in args], {k: fix(v) for k, v in kwargs.items()}
+
+
 @dataclass
 class Sample:
     inputs: list  # numpy arrays (become tensors of the test's dtype) or None
@@ -36,6 +66,8 @@ class Sample:
     view: Callable[[Any], Any] | None = None  # applied to the first tensor (non-contiguous layouts)
     name: str = ""
     grad: bool = True  # False for special values (inf/nan), checked on the forward only
+    gradcheck: bool = True  # False where finite differences do not apply (ties of max, zero variance)
+    input_dtypes: tuple = ()  # per-input dtype overriding the test's dtype (None keeps it): mixed dtypes
 
 
 @dataclass
@@ -113,18 +145,33 @@ def samples_of(op: OpInfo, dtype: str, rng: np.random.RandomState) -> list:
 # vector-Jacobian products against central differences).
 
 
+def _float_outputs(result: Any) -> list:
+    """The outputs a gradient check differentiates: the tensor itself, or a tuple's floating-point
+    elements (max(dim)'s values, not its indices)."""
+    outs = list(result) if isinstance(result, tuple) else [result]
+    return [o for o in outs if o.dtype.is_floating_point]
+
+
 def _vjp_check(f: Callable[[list], Any], arrays: list, rng: np.random.RandomState, eps: float, atol: float,
                rtol: float, what: str) -> None:
     import bibun
 
     def tensors(arrs: list, rg: bool) -> list:
-        return [bibun.tensor(a.tolist(), dtype=bibun.float64, requires_grad=rg) for a in arrs]
+        # Empty arrays by shape: nested lists lose a shape such as (0, 4).
+        return [bibun.zeros(a.shape, dtype=bibun.float64, requires_grad=rg) if a.size == 0 else
+                bibun.tensor(a.tolist(), dtype=bibun.float64, requires_grad=rg) for a in arrs]
+
+    def values_of(result: Any) -> list:
+        return [np.array(o.detach().tolist()).reshape(tuple(o.shape)) for o in _float_outputs(result)]
 
     ts = tensors(arrays, True)
-    out = f(ts)
-    v = rng.standard_normal(tuple(out.shape))
-    if out.requires_grad:
-        grads = bibun.autograd.grad(out, ts, bibun.tensor(v.tolist(), dtype=bibun.float64), allow_unused=True)
+    outs = [o for o in _float_outputs(f(ts))]
+    vs = [rng.standard_normal(tuple(o.shape)) for o in outs]
+    live = [(o, v) for o, v in zip(outs, vs) if o.requires_grad]
+    if live:
+        grads = bibun.autograd.grad([o for o, _ in live], ts,
+                                    [bibun.tensor(v.tolist(), dtype=bibun.float64).reshape(v.shape) for _, v in live],
+                                    allow_unused=True)
     else:  # the output does not depend on the inputs through the graph: a zero Jacobian
         grads = [None] * len(ts)
     for k, a in enumerate(arrays):
@@ -134,9 +181,8 @@ def _vjp_check(f: Callable[[list], Any], arrays: list, rng: np.random.RandomStat
             plus, minus = [x.copy() for x in arrays], [x.copy() for x in arrays]
             plus[k].reshape(-1)[j] += eps
             minus[k].reshape(-1)[j] -= eps
-            fp = np.array(f(tensors(plus, True)).detach().tolist())
-            fm = np.array(f(tensors(minus, True)).detach().tolist())
-            numeric[j] = np.sum(v * (fp - fm)) / (2 * eps)
+            fp, fm = values_of(f(tensors(plus, True))), values_of(f(tensors(minus, True)))
+            numeric[j] = sum(np.sum(v * (p - m)) for v, p, m in zip(vs, fp, fm)) / (2 * eps)
         np.testing.assert_allclose(analytic.reshape(-1), numeric, atol=atol, rtol=rtol,
                                    err_msg=f"{what}: vector-Jacobian product of input {k}")
 
@@ -158,22 +204,24 @@ def gradgradcheck(fn: Callable[..., Any], arrays: Sequence[np.ndarray], seed: in
     n = len(arrays)
     rng = np.random.RandomState(seed)
     with bibun.no_grad():
-        out_shape = tuple(fn(*[bibun.tensor(a.tolist(), dtype=bibun.float64) for a in arrays]).shape)
-    v = rng.standard_normal(out_shape)
+        out_shapes = [tuple(o.shape) for o in
+                      _float_outputs(fn(*[bibun.tensor(a.tolist(), dtype=bibun.float64) for a in arrays]))]
+    vs = [rng.standard_normal(shape) for shape in out_shapes]
 
     weights = [rng.standard_normal(a.shape) for a in arrays]
 
     def first_grads(ts: list) -> Any:
         # A random projection of the first gradients, sum_k <w_k, d(vᵀ fn)/dx_k>, as a scalar.
-        xs, vt = ts[:n], ts[n]
-        out = fn(*xs)
+        xs, vts = ts[:n], ts[n:]
+        live = [(o, v) for o, v in zip(_float_outputs(fn(*xs)), vts) if o.requires_grad]
         total = bibun.zeros((), dtype=bibun.float64)
-        if not out.requires_grad:
+        if not live:
             return total
-        gs = bibun.autograd.grad(out, xs, vt, create_graph=True, allow_unused=True)
+        gs = bibun.autograd.grad([o for o, _ in live], xs, [v for _, v in live], create_graph=True,
+                                 allow_unused=True)
         for g, w in zip(gs, weights):
             if g is not None:
                 total = total + (g * bibun.tensor(w.tolist(), dtype=bibun.float64)).sum()
         return total
 
-    _vjp_check(first_grads, arrays + [v], rng, eps, atol, rtol, "gradgradcheck")
+    _vjp_check(first_grads, arrays + vs, rng, eps, atol, rtol, "gradgradcheck")

@@ -146,9 +146,16 @@ def test_cross_entropy_with_weight_ignore_index_and_probabilities(compare_with_t
                            X, probs, requires_grad=[True, False])
 
 
-def test_cross_entropy_label_smoothing_is_not_supported_yet():
-    with pytest.raises(NotImplementedError, match="label_smoothing"):
-        F.cross_entropy(bibun.tensor(X), bibun.tensor(LABELS), label_smoothing=0.1)
+def test_cross_entropy_label_smoothing_matches_torch(compare_with_torch):
+    for reduction in ["mean", "sum", "none"]:
+        compare_with_torch(lambda lib, x, y, r=reduction: lib.nn.functional.cross_entropy(
+            x, y, label_smoothing=0.1, reduction=r), X, LABELS, requires_grad=[True, False])
+
+
+def test_cross_entropy_label_smoothing_out_of_range_raises_like_torch(torch):
+    for lib in (bibun, torch):
+        with pytest.raises(RuntimeError, match="label_smoothing must be between 0.0 and 1.0"):
+            lib.nn.functional.cross_entropy(lib.tensor(X), lib.tensor(LABELS), label_smoothing=1.5)
 
 
 def test_nll_loss_and_cross_entropy_gradcheck(gradcheck):

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Any, Callable
-
-import numpy as np
-import pytest
+from collections.abc import Callable
+from typing import Any
 
 import bibun
+import numpy as np
+import pytest
 from conftest import make_tensor, rng_for, to_numpy
 
 N_THREADS = 8
@@ -457,3 +457,61 @@ def test_exceptions_in_custom_backward_stay_in_their_thread_over_many_passes() -
     for i, (failures, successes) in enumerate(results):
         assert failures == sum((i + it) % 3 == 0 for it in range(100))
         assert failures + successes == 100
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Large kernels run without the GIL (issue 8)
+
+
+def _python_steps_during(work: Callable[[], Any]) -> tuple[int, float]:
+    counter = [0]
+    stop = threading.Event()
+
+    def spin() -> None:
+        while not stop.is_set():
+            counter[0] += 1
+
+    spinner = threading.Thread(target=spin, daemon=True)
+    spinner.start()
+    time.sleep(0.05)
+    try:
+        before = counter[0]
+        t0 = time.perf_counter()
+        work()
+        spent = time.perf_counter() - t0
+        return counter[0] - before, spent
+    finally:
+        stop.set()
+        spinner.join(TIMEOUT)
+
+
+@pytest.mark.parametrize("op", ["matmul", "mul", "add"])
+def test_large_forward_kernels_release_the_gil(op: str) -> None:
+    r = rng_for("gil-kernels")
+    a = make_tensor(bibun, r.randn(600, 600), "float64")
+    b = make_tensor(bibun, r.randn(600, 600), "float64")
+    fn = {"matmul": lambda: a @ b, "mul": lambda: a * b, "add": lambda: a + b}[op]
+
+    def work() -> None:
+        for _ in range(30 if op == "matmul" else 200):
+            fn()
+
+    advanced, spent = _python_steps_during(work)
+    assert spent > 0.02, f"{op} too fast ({spent:.3f}s) to observe the GIL"
+    assert advanced > 1000, f"another Python thread ran only {advanced} steps during {spent:.3f}s of {op}"
+
+
+def test_threads_running_large_ops_on_a_shared_leaf_get_one_accumulator_and_the_serial_total() -> None:
+    # The forward ops run without the GIL here, so the threads race to create the leaf's AccumulateGrad.
+    n = 1 << 17
+    w = bibun.ones(n, dtype=bibun.float64, requires_grad=True)
+    xs = [bibun.full((n,), float(i + 1), dtype=bibun.float64) for i in range(N_THREADS)]
+
+    def work(i: int) -> None:
+        for _ in range(5):
+            (w * xs[i]).sum().backward()
+
+    run_in_threads(work)
+    expected = 5 * sum(range(1, N_THREADS + 1))
+    assert w.grad is not None
+    assert float(w.grad.min()) == float(w.grad.max()) == expected

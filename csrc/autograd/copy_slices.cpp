@@ -1,6 +1,7 @@
 #include "autograd/copy_slices.h"
 
 #include <cstring>
+#include <vector>
 
 #include "autograd/grad_mode.h"
 #include "autograd/variable.h"
@@ -67,6 +68,16 @@ Tensor record_window(const Tensor& in, Tensor out, const TensorGeometry& base, c
 }
 
 Tensor scatter_window(const Tensor& grad, const TensorGeometry& base, const TensorGeometry& view) {
+  // An expanded view (stride 0) shows one element many times: its gradient is the sum of
+  // theirs, so reduce those dims first (a plain copy would keep only the last one).
+  std::vector<int64_t> overlapping;
+  for (size_t d = 0; d < view.sizes.size(); ++d)
+    if (view.strides[d] == 0 && view.sizes[d] > 1) overlapping.push_back(static_cast<int64_t>(d));
+  if (!overlapping.empty()) {
+    TensorGeometry reduced = view;
+    for (int64_t d : overlapping) reduced.sizes[d] = 1;
+    return scatter_window(ops::sum(grad, overlapping, /*keepdim=*/true, std::nullopt), base, reduced);
+  }
   auto [result, window] = base_and_view_buffers(base, view, grad.dtype());
   kernels::copy(window, grad);
   return record_window<true>(grad, result, base, view);

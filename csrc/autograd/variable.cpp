@@ -1,5 +1,7 @@
 #include "autograd/variable.h"
 
+#include <mutex>
+
 #include "autograd/accumulate_grad.h"
 #include "autograd/anomaly_mode.h"
 #include "autograd/copy_slices.h"
@@ -63,6 +65,10 @@ void set_requires_grad(const Tensor& t, bool requires_grad) {
 }
 
 std::shared_ptr<Node> grad_accumulator(const Tensor& leaf) {
+  // Ops on large tensors run without the GIL, so two threads may ask for a shared leaf's
+  // accumulator at once: both must get the same node.
+  static std::mutex mutex;
+  std::lock_guard<std::mutex> lock(mutex);
   AutogradMeta& meta = leaf->ensure_autograd_meta();
   if (auto acc = meta.grad_accumulator.lock()) return acc;
   auto acc = std::make_shared<AccumulateGrad>(leaf);

@@ -1,10 +1,12 @@
 // Matrix multiply on OpenBLAS (scipy-openblas32: symbols carry a scipy_ prefix, 32-bit
 // indices) for float32/float64; a plain loop for integer and bool dtypes.
 #include <climits>
+#include <mutex>
 
 #include <cblas.h>
 
 #include "kernels/kernels.h"
+#include "kernels/lapack.h"
 #include "kernels/parallel.h"
 
 namespace bibun::kernels {
@@ -85,6 +87,126 @@ void mm(const Tensor& out, const Tensor& a_in, const Tensor& b_in) {
         }
         o[i * n + j] = s;
       }
+  });
+}
+
+namespace {
+
+// One matrix of a batch: a (rows, cols) window at element offset `offset` of `t`'s storage.
+struct MatrixAt {
+  char* data;
+  int64_t rows, cols, s0, s1;
+};
+
+bool blas_readable(const MatrixAt& m) {
+  if ((m.s1 == 1 || m.cols == 1) && m.s0 >= std::max<int64_t>(m.cols, 1) && m.s0 <= INT_MAX) return true;
+  if ((m.s0 == 1 || m.rows == 1) && m.s1 >= std::max<int64_t>(m.rows, 1) && m.s1 <= INT_MAX) return true;
+  return false;
+}
+
+// A batch whose matrices BLAS can read as they are, or a contiguous copy of it.
+Tensor blas_batch(const Tensor& t) {
+  MatrixAt m{nullptr, t.sizes()[1], t.sizes()[2], t.strides()[1], t.strides()[2]};
+  return blas_readable(m) ? t : contiguous_copy(t);
+}
+
+template <typename T>
+void gemm_one(const MatrixAt& a, const MatrixAt& b, T* out, int64_t n, T alpha, T beta) {
+  bool ta = !((a.s1 == 1 || a.cols == 1) && a.s0 >= std::max<int64_t>(a.cols, 1));
+  bool tb = !((b.s1 == 1 || b.cols == 1) && b.s0 >= std::max<int64_t>(b.cols, 1));
+  int lda = static_cast<int>(std::max<int64_t>(ta ? a.s1 : a.s0, 1));
+  int ldb = static_cast<int>(std::max<int64_t>(tb ? b.s1 : b.s0, 1));
+  int m = static_cast<int>(a.rows), k = static_cast<int>(a.cols), nn = static_cast<int>(n);
+  auto cta = ta ? CblasTrans : CblasNoTrans, ctb = tb ? CblasTrans : CblasNoTrans;
+  if constexpr (std::is_same_v<T, float>)
+    scipy_cblas_sgemm(CblasRowMajor, cta, ctb, m, nn, k, alpha, reinterpret_cast<const float*>(a.data), lda,
+                      reinterpret_cast<const float*>(b.data), ldb, beta, out, std::max(nn, 1));
+  else
+    scipy_cblas_dgemm(CblasRowMajor, cta, ctb, m, nn, k, alpha, reinterpret_cast<const double*>(a.data), lda,
+                      reinterpret_cast<const double*>(b.data), ldb, beta, out, std::max(nn, 1));
+}
+
+// Runs f(i) for every batch index, over threads when the matrices are small (BLAS then runs
+// single-threaded per call) and there are several of them.
+template <typename F>
+void for_each_batch(int64_t batches, int64_t work_per_batch, F&& f) {
+#ifdef _OPENMP
+  if (batches > 1 && work_per_batch < 128 * 128 * 128 && batches * work_per_batch >= 2 * kGrainSize &&
+      omp_get_max_threads() > 1 && !omp_in_parallel()) {
+    // One BLAS thread per call inside the loop: OpenBLAS's pthreads build would otherwise detect
+    // the OpenMP loop, warn on stderr and serialise. Its thread count is process-wide, hence the
+    // lock: two concurrent calls must not restore each other's value.
+    static std::mutex blas_threads_mutex;
+    std::lock_guard<std::mutex> lock(blas_threads_mutex);
+    const int blas_threads = scipy_openblas_get_num_threads();
+    scipy_openblas_set_num_threads(1);
+#pragma omp parallel for schedule(static)
+    for (int64_t i = 0; i < batches; ++i) f(i);
+    scipy_openblas_set_num_threads(blas_threads);
+    return;
+  }
+#endif
+  for (int64_t i = 0; i < batches; ++i) f(i);
+}
+
+}  // namespace
+
+void gemm_batched(const Tensor& out, const Tensor& a_in, const Tensor& b_in, Scalar alpha, Scalar beta) {
+  const int64_t batches = out.sizes()[0], m = out.sizes()[1], n = out.sizes()[2], k = a_in.sizes()[2];
+  if (batches == 0 || m == 0 || n == 0) return;
+  BIBUN_ASSERT(out.is_contiguous());
+  const bool zero_beta = beta.to_double() == 0.0;
+  if (k == 0) {  // an empty sum: out = beta * out
+    if (zero_beta) {
+      fill(out, Scalar(int64_t{0}));
+    } else {
+      Tensor b(make_intrusive<TensorImpl>(Storage::allocate(itemsize(out.dtype())), 0, DimVector{}, DimVector{},
+                                          out.dtype()));
+      fill(b, beta);
+      binary(BinaryOp::Mul, out, out, b);
+    }
+    return;
+  }
+  BIBUN_CHECK(m <= INT_MAX && n <= INT_MAX && k <= INT_MAX, "matrix dimensions exceed BLAS's 32-bit indices");
+  const size_t isz = itemsize(out.dtype());
+  if (is_floating(out.dtype())) {
+    Tensor a = blas_batch(a_in), b = blas_batch(b_in);
+    auto run = [&]<typename T>() {
+      T al = alpha.to<T>(), be = zero_beta ? T(0) : beta.to<T>();
+      T* o = out.data<T>();
+      char* ad = static_cast<char*>(a->data());
+      char* bd = static_cast<char*>(b->data());
+      for_each_batch(batches, m * n * k, [&](int64_t i) {
+        MatrixAt A{ad + i * a.strides()[0] * isz, m, k, a.strides()[1], a.strides()[2]};
+        MatrixAt B{bd + i * b.strides()[0] * isz, k, n, b.strides()[1], b.strides()[2]};
+        gemm_one<T>(A, B, o + i * m * n, n, al, be);
+      });
+    };
+    if (out.dtype() == ScalarType::Float32) run.template operator()<float>();
+    else run.template operator()<double>();
+    return;
+  }
+  dispatch_all(out.dtype(), [&]<typename T>() {
+    const T* a = a_in.data<T>();
+    const T* b = b_in.data<T>();
+    T* o = out.data<T>();
+    const int64_t ab = a_in.strides()[0], as0 = a_in.strides()[1], as1 = a_in.strides()[2];
+    const int64_t bb = b_in.strides()[0], bs0 = b_in.strides()[1], bs1 = b_in.strides()[2];
+    const T al = alpha.to<T>(), be = beta.to<T>();
+    for (int64_t q = 0; q < batches; ++q)
+      for (int64_t i = 0; i < m; ++i)
+        for (int64_t j = 0; j < n; ++j) {
+          T* dst = o + (q * m + i) * n + j;
+          if constexpr (std::is_same_v<T, bool>) {
+            bool s = false;
+            for (int64_t p = 0; p < k; ++p) s = s || (a[q * ab + i * as0 + p * as1] && b[q * bb + p * bs0 + j * bs1]);
+            *dst = (al && s) || (!zero_beta && be && *dst);
+          } else {
+            T s{};
+            for (int64_t p = 0; p < k; ++p) s += a[q * ab + i * as0 + p * as1] * b[q * bb + p * bs0 + j * bs1];
+            *dst = zero_beta ? static_cast<T>(al * s) : static_cast<T>(be * *dst + al * s);
+          }
+        }
   });
 }
 

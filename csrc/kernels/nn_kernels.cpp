@@ -5,9 +5,11 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <type_traits>
 
 #include "kernels/fill_kernels.h"
 #include "kernels/kernels.h"
+#include "kernels/parallel.h"
 
 namespace bibun::kernels {
 
@@ -109,6 +111,118 @@ void binary_cross_entropy(const Tensor& out, const Tensor& input, const Tensor& 
       const T log_x = std::max(std::log(x[i]), T(-100));
       const T log_1mx = std::max(std::log1p(-x[i]), T(-100));
       o[i] = (t[i] - T(1)) * log_1mx - t[i] * log_x;
+    }
+  });
+}
+
+namespace {
+template <typename T, typename F>
+void map_dense(const Tensor& out, const Tensor& in, F f) {
+  const T* x = in.data<T>();
+  T* y = out.data<T>();
+  parallel_for(in.numel(), [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) y[i] = f(x[i]);
+  });
+}
+
+const char* act_name(Act op) {
+  switch (op) {
+    case Act::LeakyRelu: return "leaky_relu_cpu";
+    case Act::Elu: return "elu_cpu";
+    case Act::Gelu:
+    case Act::GeluTanh: return "GeluKernelImpl";
+    case Act::Silu: return "silu_cpu";
+    case Act::Mish: return "mish_cpu";
+    case Act::Softplus: return "softplus_cpu";
+    case Act::Hardtanh: return "hardtanh_cpu";
+    case Act::Hardsigmoid: return "hardsigmoid_cpu";
+    case Act::Hardswish: return "hardswish_cpu";
+    case Act::Threshold: return "threshold_cpu";
+  }
+  return "activation";
+}
+
+template <typename T>
+T softplus1(T x) {
+  return x > T(0) ? x + std::log1p(std::exp(-x)) : std::log1p(std::exp(x));
+}
+}  // namespace
+
+void activation(Act op, const Tensor& out, const Tensor& in, ActParams p) {
+  BIBUN_ASSERT(in.is_contiguous() && out.is_contiguous() && in.dtype() == out.dtype());
+  if (op == Act::Hardtanh || op == Act::Threshold) {
+    BIBUN_CHECK_T(NotImplementedError, in.dtype() != ScalarType::Bool, "\"", act_name(op), "\" not implemented for 'Bool'");
+    dispatch_all(in.dtype(), [&]<typename T>() {
+      if constexpr (!std::is_same_v<T, bool>) {
+        if (op == Act::Hardtanh) {
+          const T lo = static_cast<T>(p.a), hi = static_cast<T>(p.b);
+          map_dense<T>(out, in, [=](T x) { return x < lo ? lo : (x > hi ? hi : x); });  // NaN passes through
+        } else {
+          const double th = p.a;
+          const T value = static_cast<T>(p.b);
+          map_dense<T>(out, in, [=](T x) { return static_cast<double>(x) <= th ? value : x; });
+        }
+      }
+    });
+    return;
+  }
+  dispatch_floating(in.dtype(), act_name(op), [&]<typename T>() {
+    switch (op) {
+      case Act::LeakyRelu: {
+        const T s = static_cast<T>(p.a);
+        map_dense<T>(out, in, [=](T x) { return x > T(0) ? x : x * s; });
+        break;
+      }
+      case Act::Elu: {
+        const T alpha = static_cast<T>(p.a), scale = static_cast<T>(p.b), input_scale = static_cast<T>(p.c);
+        map_dense<T>(out, in, [=](T x) { return x > T(0) ? x * scale : std::expm1(x * input_scale) * alpha * scale; });
+        break;
+      }
+      case Act::Gelu:
+        map_dense<T>(out, in, [](T x) {
+          const T d = x;
+          return T(0.5) * d * (T(1) + std::erf(d * T(0.70710678118654752440)));
+        });
+        break;
+      case Act::GeluTanh:
+        map_dense<T>(out, in, [](T x) {
+          const T d = x, beta = T(1.41421356237309504880 * 1.12837916709551257390 * 0.5);
+          return T(0.5) * d * (T(1) + std::tanh(beta * (d + T(0.044715) * d * d * d)));
+        });
+        break;
+      case Act::Silu:
+        map_dense<T>(out, in, [](T x) {
+          const T d = x;
+          return d / (T(1) + std::exp(-d));
+        });
+        break;
+      case Act::Mish:
+        map_dense<T>(out, in, [](T x) {
+          const T d = x;
+          return d * std::tanh(softplus1(d));
+        });
+        break;
+      case Act::Softplus: {
+        const T beta = static_cast<T>(p.a), threshold = static_cast<T>(p.b);
+        map_dense<T>(out, in, [=](T x) {
+          const T z = x * beta;
+          return z > threshold ? x : softplus1(z) / beta;
+        });
+        break;
+      }
+      case Act::Hardsigmoid:
+        map_dense<T>(out, in, [](T x) {
+          const T d = x;
+          return std::min(std::max(d + T(3), T(0)), T(6)) / T(6);
+        });
+        break;
+      case Act::Hardswish:
+        map_dense<T>(out, in, [](T x) {
+          const T d = x;
+          return d * std::min(std::max(d + T(3), T(0)), T(6)) / T(6);
+        });
+        break;
+      default: break;
     }
   });
 }

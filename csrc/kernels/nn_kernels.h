@@ -27,6 +27,15 @@ void nll_loss_coeff(const Tensor& coeff, const Tensor& target, const Tensor& wei
 // out = -(t * max(log(x), -100) + (1 - t) * max(log(1 - x), -100)); raises unless 0 <= x <= 1.
 void binary_cross_entropy(const Tensor& out, const Tensor& input, const Tensor& target);
 
+// Pointwise activations of bibun.nn.functional; `in` is dense and of out's dtype. Parameters per op:
+// LeakyRelu (slope), Elu (alpha, scale, input_scale), Softplus (beta, threshold), Hardtanh (min, max),
+// Threshold (threshold, value). Hardtanh and Threshold accept integer dtypes (computed in double).
+enum class Act { LeakyRelu, Elu, Gelu, GeluTanh, Silu, Mish, Softplus, Hardtanh, Hardsigmoid, Hardswish, Threshold };
+struct ActParams {
+  double a = 0, b = 0, c = 0;
+};
+void activation(Act op, const Tensor& out, const Tensor& in, ActParams p);
+
 // In-place random fills of a dense floating tensor from bibun's generator (kernels/random.cpp).
 void uniform(const Tensor& out, double from, double to);
 void normal(const Tensor& out, double mean, double std);

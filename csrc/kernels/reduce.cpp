@@ -3,7 +3,11 @@
 #include <cmath>
 #include <limits>
 
+#include <algorithm>
+#include <vector>
+
 #include "kernels/kernels.h"
+#include "kernels/parallel.h"
 #include "kernels/strided_loop.h"
 
 namespace bibun::kernels {
@@ -46,6 +50,26 @@ Tensor new_like_shape(const DimVector& sizes, ScalarType dtype) {
                                            contiguous_strides(sizes), dtype));
 }
 
+// Sum of a contiguous run: fixed blocks summed in double, then a pairwise (tree) sum of the block
+// sums, the blocks spread over threads. Rounding error grows with log(n / block), not n.
+template <typename T>
+double blocked_sum(const T* x, int64_t n) {
+  constexpr int64_t kBlock = 1024;
+  const int64_t blocks = (n + kBlock - 1) / kBlock;
+  std::vector<double> partial(blocks, 0.0);
+  parallel_for(n, [&](int64_t begin, int64_t end) {
+    for (int64_t b = (begin + kBlock - 1) / kBlock; b * kBlock < end; ++b) {
+      double s = 0;
+      const int64_t stop = std::min(n, (b + 1) * kBlock);
+      for (int64_t i = b * kBlock; i < stop; ++i) s += static_cast<double>(x[i]);
+      partial[b] = s;
+    }
+  });
+  for (int64_t width = 1; width < blocks; width *= 2)
+    for (int64_t i = 0; i + width < blocks; i += 2 * width) partial[i] += partial[i + width];
+  return blocks ? partial[0] : 0.0;
+}
+
 }  // namespace
 
 void reduce(ReduceOp op, const Tensor& out, const Tensor& in, const DimVector& dims, double p) {
@@ -65,6 +89,12 @@ void reduce(ReduceOp op, const Tensor& out, const Tensor& in, const DimVector& d
       return;
     }
     case ReduceOp::Sum: {
+      if (out.numel() == 1 && in.is_contiguous() && is_floating(in.dtype())) {
+        dispatch_floating(in.dtype(), "sum", [&]<typename T>() {
+          out.data<T>()[0] = static_cast<T>(blocked_sum(in.data<T>(), in.numel()));
+        });
+        return;
+      }
       dispatch_all(in.dtype(), [&]<typename T>() {
         using Acc = typename AccType<T>::type;
         Tensor acc = new_like_shape(out.sizes(), scalar_type_of<Acc>());

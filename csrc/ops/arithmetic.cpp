@@ -26,6 +26,8 @@ Tensor unary_kernel(UnaryOp op, const Tensor& a, ScalarType dtype) {
 void check_alpha(Scalar alpha, ScalarType dtype) {
   BIBUN_CHECK(!alpha.is_floating() || is_floating(dtype),
               "For integral input tensors, argument alpha must not be a floating point number.");
+  BIBUN_CHECK(alpha.kind() != Scalar::Kind::Bool || dtype == ScalarType::Bool,
+              "Boolean alpha only supported for Boolean results.");
 }
 
 // Records a unary node that saves `slot` (self or result).
@@ -127,13 +129,7 @@ Tensor pow(const Tensor& a, const Tensor& exponent) {
   }
   ScalarType dtype = result_type(a, exponent);
   BIBUN_CHECK_T(NotImplementedError, dtype != ScalarType::Bool, "\"pow\" not implemented for 'Bool'");
-  if (is_integral(dtype, false)) {
-    Tensor e = cast_data(exponent, dtype);
-    // Negative integer powers of integers are an error in PyTorch.
-    Tensor neg = empty(e.sizes(), ScalarType::Bool);
-    kernels::binary(BinaryOp::Lt, neg, e, scalar_tensor(Scalar(int64_t{0}), dtype));
-    BIBUN_CHECK(!any(neg, {}, false).data<bool>()[0], "Integers to negative integer powers are not allowed.");
-  }
+  // Unlike a number exponent, negative integer tensor exponents are allowed (1, -1 or 0 results).
   Tensor out = binary_kernel(BinaryOp::Pow, a, exponent, dtype, Scalar(int64_t{1}));
   if (auto node = make_node<PowBackward1>({&a, &exponent})) {
     node->save(kSelf, a);

@@ -4,20 +4,11 @@
 #include <limits>
 
 #include "ops/common.h"
+#include "ops/reduction_ext.h"
 
 namespace bibun::ops {
 
 using kernels::ReduceOp;
-
-namespace {
-
-// Output shapes of a reduction of `a` over `dims` (all dims when empty).
-struct ReducedShape {
-  DimVector keep;    // reduced dims kept as size 1
-  DimVector result;  // as returned (keepdim or not)
-  std::vector<int64_t> dims;
-  int64_t count = 1;  // elements reduced into each output
-};
 
 ReducedShape reduced_shape(const Tensor& a, const std::vector<int64_t>& dims_in, bool keepdim) {
   ReducedShape r;
@@ -41,6 +32,8 @@ ReducedShape reduced_shape(const Tensor& a, const std::vector<int64_t>& dims_in,
   }
   return r;
 }
+
+namespace {
 
 Tensor run_reduce(ReduceOp op, const Tensor& a, const ReducedShape& shape, ScalarType out_dtype, double p = 2.0) {
   Tensor out = empty(shape.keep, out_dtype);

@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <numeric>
 
+#include "autograd/formulas/shape_nodes.h"
 #include "ops/common.h"
+#include "ops/shape.h"
 
 namespace bibun::ops {
 
@@ -244,8 +246,8 @@ Tensor select(const Tensor& a, int64_t dim, int64_t index) {
   BIBUN_CHECK_T(IndexError, a.dim() > 0, "select() cannot be applied to a 0-dim tensor.");
   int64_t d = wrap_dim(dim, a.dim());
   int64_t size = a.sizes()[d];
-  BIBUN_CHECK_T(IndexError, index >= -size && index < size, "index ", index, " is out of bounds for dimension ", d,
-                " with size ", size);
+  BIBUN_CHECK_T(IndexError, index >= -size && index < size, "select(): index ", index,
+                " out of range for tensor of size ", shape_str(a.sizes()), " at dimension ", d);
   int64_t i = index < 0 ? index + size : index;
   DimVector sizes = a.sizes(), strides = a.strides();
   int64_t offset = a->offset() + i * strides[d];
@@ -312,6 +314,71 @@ Tensor slice_backward(const Tensor& grad, const DimVector& sizes, int64_t dim, i
     node->start = start;
     node->end = end;
     node->step = step;
+    set_history(out, node);
+  }
+  return out;
+}
+
+Tensor squeeze_dims(const Tensor& a, const std::vector<int64_t>& dims_in) {
+  std::vector<int64_t> dims = wrap_dims(dims_in, a.dim());
+  std::sort(dims.begin(), dims.end());
+  DimVector sizes, strides;
+  std::vector<int64_t> squeezed;
+  for (int64_t d = 0; d < a.dim(); ++d) {
+    if (a.sizes()[d] == 1 && std::binary_search(dims.begin(), dims.end(), d)) {
+      squeezed.push_back(d);
+      continue;
+    }
+    sizes.push_back(a.sizes()[d]);
+    strides.push_back(a.strides()[d]);
+  }
+  return record_view<shape_nodes::SqueezeBackward2>(a, make_view(a, sizes, strides, a->offset()),
+                                                    [&](shape_nodes::SqueezeBackward2& n) {
+                                                      n.self_sizes = a.sizes();
+                                                      n.dims = squeezed;
+                                                    });
+}
+
+namespace {
+
+// The diagonal view without recording.
+Tensor diagonal_view(const Tensor& a, int64_t offset, int64_t d1, int64_t d2) {
+  const int64_t n1 = a.sizes()[d1], n2 = a.sizes()[d2];
+  int64_t len = offset >= 0 ? std::min(n1, n2 - offset) : std::min(n1 + offset, n2);
+  len = std::max<int64_t>(len, 0);
+  int64_t storage_offset = a->offset();
+  if (len > 0) storage_offset += offset >= 0 ? offset * a.strides()[d2] : -offset * a.strides()[d1];
+  DimVector sizes, strides;
+  for (int64_t d = 0; d < a.dim(); ++d) {
+    if (d == d1 || d == d2) continue;
+    sizes.push_back(a.sizes()[d]);
+    strides.push_back(a.strides()[d]);
+  }
+  sizes.push_back(len);
+  strides.push_back(a.strides()[d1] + a.strides()[d2]);
+  return make_view(a, sizes, strides, storage_offset);
+}
+
+}  // namespace
+
+Tensor diagonal(const Tensor& a, int64_t offset, int64_t dim1, int64_t dim2) {
+  const int64_t d1 = wrap_dim(dim1, a.dim()), d2 = wrap_dim(dim2, a.dim());
+  BIBUN_CHECK(d1 != d2, "diagonal dimensions cannot be identical ", dim1, ", ", dim2);
+  return record_view<shape_nodes::DiagonalBackward0>(a, diagonal_view(a, offset, d1, d2),
+                                                     [&](shape_nodes::DiagonalBackward0& n) {
+                                                       n.self_sizes = a.sizes();
+                                                       n.offset = offset;
+                                                       n.dim1 = d1;
+                                                       n.dim2 = d2;
+                                                     });
+}
+
+Tensor diagonal_backward(const Tensor& grad, const DimVector& sizes, int64_t offset, int64_t dim1, int64_t dim2) {
+  Tensor out = embed(grad, sizes, [&](const Tensor& z) { return diagonal_view(z, offset, dim1, dim2); });
+  if (auto node = make_node<shape_nodes::DiagonalBackwardBackward0>({&grad})) {
+    node->offset = offset;
+    node->dim1 = dim1;
+    node->dim2 = dim2;
     set_history(out, node);
   }
   return out;

@@ -74,6 +74,19 @@ void init_autograd(py::module_& m) {
         tensor_list grads = tensors_from(grad_tensors, true);
         tensor_list input_list = inputs.is_none() ? tensor_list{} : tensors_from(inputs, false);
         BackwardOptions options{keep_graph, create_graph, accumulate_grad, allow_unused};
+        static bool warned_create_graph_cycle = false;
+        if (accumulate_grad && create_graph && !warned_create_graph_cycle) {
+          // Once per process, as PyTorch: leaf -> .grad -> its graph -> AccumulateGrad -> leaf.
+          warned_create_graph_cycle = true;
+          if (PyErr_WarnEx(PyExc_UserWarning,
+                           "Using backward() with create_graph=True will create a reference cycle between the "
+                           "parameter and its gradient which can cause a memory leak. We recommend using "
+                           "autograd.grad when creating the graph to avoid this. If you have to use this function, "
+                           "make sure to reset the .grad fields of your parameters to None after use to break the "
+                           "cycle and avoid the leak.",
+                           1) != 0)
+            throw py::error_already_set();
+        }
         tensor_list result;
         {
           py::gil_scoped_release no_gil;

@@ -224,6 +224,13 @@ void init_function(py::module_& m) {
       // Not recorded: keep the tensors on ctx for a direct call of backward.
       ctx.attr("_saved_without_node") = to_save;
     }
+    if (node) {
+      // The node owns ctx, and these tuples may hold the outputs, whose grad_fn is the node:
+      // a cycle through C++ that Python's gc cannot see. The node has what it needs now.
+      ctx.attr("to_save") = py::tuple();
+      ctx.attr("dirty_tensors") = py::tuple();
+      ctx.attr("non_differentiable") = py::tuple();
+    }
     if (is_tuple) return py::tuple(result);
     return result[0];
   });

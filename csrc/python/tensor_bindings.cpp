@@ -17,6 +17,18 @@ const Scalar kOne(int64_t{1});
 
 py::object not_implemented() { return py::reinterpret_borrow<py::object>(Py_NotImplemented); }
 
+// Large kernels run without the GIL, so other Python threads go on meanwhile (as in PyTorch); small
+// ones keep it, as releasing costs more than they take. Nothing in an op touches Python objects
+// without taking the GIL itself (hooks, anomaly traces, numpy-owned storage).
+constexpr int64_t kReleaseGilNumel = 1 << 16;
+
+template <typename F>
+auto without_gil_if_large(int64_t numel, F&& f) {
+  if (numel < kReleaseGilNumel) return f();
+  py::gil_scoped_release no_gil;
+  return f();
+}
+
 // A binary operator: Tensor or Python number on the right; anything else -> NotImplemented
 // so that Python tries the reflected operator.
 template <typename F>
@@ -29,7 +41,7 @@ py::object binary_operator(const Tensor& self, py::handle other, F&& f) {
   } else {
     return not_implemented();
   }
-  return py::cast(f(self, b));
+  return py::cast(without_gil_if_large(self.numel() + b.numel(), [&] { return f(self, b); }));
 }
 
 Scalar parse_alpha(py::handle alpha) {
@@ -222,11 +234,13 @@ void init_tensor(py::module_& m) {
       })
       .def("__matmul__", [](const Tensor& a, py::handle b) -> py::object {
         if (!is_tensor(b)) return not_implemented();
-        return py::cast(ops::matmul(a, as_tensor(b)));
+        Tensor other = as_tensor(b);
+        return py::cast(without_gil_if_large(a.numel() + other.numel(), [&] { return ops::matmul(a, other); }));
       })
       .def("__rmatmul__", [](const Tensor& a, py::handle b) -> py::object {
         if (!is_tensor(b)) return not_implemented();
-        return py::cast(ops::matmul(as_tensor(b), a));
+        Tensor other = as_tensor(b);
+        return py::cast(without_gil_if_large(a.numel() + other.numel(), [&] { return ops::matmul(other, a); }));
       })
       .def("__neg__", [](const Tensor& a) { return ops::neg(a); })
       .def("__pos__", [](const Tensor& a) { return a; })
@@ -250,7 +264,6 @@ void init_tensor(py::module_& m) {
         return ops::sub(a, tensor_or_scalar(b, "sub", "other"), parse_alpha(alpha));
       }, py::arg("other"), py::kw_only(), py::arg("alpha") = 1)
       .def("mul", [](const Tensor& a, py::handle b) { return ops::mul(a, tensor_or_scalar(b, "mul", "other")); }, py::arg("other"))
-      .def("div", [](const Tensor& a, py::handle b) { return ops::div(a, tensor_or_scalar(b, "div", "other")); }, py::arg("other"))
       .def("pow", [](const Tensor& a, py::handle e) { return ops::pow(a, tensor_or_scalar(e, "pow", "exponent")); }, py::arg("exponent"))
       .def("neg", [](const Tensor& a) { return ops::neg(a); })
       .def("exp", [](const Tensor& a) { return ops::exp(a); })
@@ -289,8 +302,12 @@ void init_tensor(py::module_& m) {
       .def("_vector_norm", [](const Tensor& a, double p, py::handle dim, bool keepdim) {
         return ops::norm(a, p, parse_dims(dim), keepdim);
       })
-      .def("matmul", [](const Tensor& a, const Tensor& b) { return ops::matmul(a, b); })
-      .def("mm", [](const Tensor& a, const Tensor& b) { return ops::mm(a, b); })
+      .def("matmul", [](const Tensor& a, const Tensor& b) {
+        return without_gil_if_large(a.numel() + b.numel(), [&] { return ops::matmul(a, b); });
+      })
+      .def("mm", [](const Tensor& a, const Tensor& b) {
+        return without_gil_if_large(a.numel() + b.numel(), [&] { return ops::mm(a, b); });
+      })
       .def("mv", [](const Tensor& a, const Tensor& b) { return ops::mv(a, b); })
       .def("dot", [](const Tensor& a, const Tensor& b) { return ops::dot(a, b); })
       .def("t", [](const Tensor& a) { return ops::t(a); })
@@ -302,9 +319,6 @@ void init_tensor(py::module_& m) {
       })
       .def("transpose", [](const Tensor& a, int64_t d0, int64_t d1) { return ops::transpose(a, d0, d1); })
       .def("unsqueeze", [](const Tensor& a, int64_t d) { return ops::unsqueeze(a, d); })
-      .def("squeeze", [](const Tensor& a, py::handle dim) {
-        return dim.is_none() ? ops::squeeze_all(a) : ops::squeeze(a, dim.cast<int64_t>());
-      }, py::arg("dim") = py::none())
       .def("expand", [](const Tensor& a, py::args sizes) { return ops::expand(a, sizes_from_args(sizes)); })
       .def("expand_as", [](const Tensor& a, const Tensor& b) { return ops::expand(a, b.sizes()); })
       .def("clone", [](const Tensor& a) { return ops::clone(a); })
@@ -329,7 +343,6 @@ void init_tensor(py::module_& m) {
         return ops::sub_(a, tensor_or_scalar(b, "sub_", "other"), parse_alpha(alpha));
       }, py::arg("other"), py::kw_only(), py::arg("alpha") = 1)
       .def("mul_", [](Tensor& a, py::handle b) { return ops::mul_(a, tensor_or_scalar(b, "mul_", "other")); })
-      .def("div_", [](Tensor& a, py::handle b) { return ops::div_(a, tensor_or_scalar(b, "div_", "other")); })
       .def("view", [](const Tensor& a, py::args shape) {
         if (shape.size() == 1 && !PyLong_Check(shape[0].ptr()) && !PySequence_Check(shape[0].ptr()))
           return ops::to_dtype(a, parse_dtype(shape[0]));  // view(dtype) of the same itemsize is not supported

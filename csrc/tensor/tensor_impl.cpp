@@ -1,22 +1,29 @@
 #include "tensor/tensor_impl.h"
 
+#include <mutex>
+
 #include "autograd/autograd_meta.h"
+#include "tensor/error.h"
 
 namespace bibun {
 
+// Sizes come from users (bibun.empty(2**32, 2**32)): a product that overflows int64 must
+// raise, not wrap to a small numel over a too-small storage.
 DimVector contiguous_strides(const DimVector& sizes) {
   DimVector strides(sizes.size());
   int64_t s = 1;
   for (size_t i = sizes.size(); i-- > 0;) {
     strides[i] = s;
-    s *= std::max<int64_t>(sizes[i], 1);
+    if (i > 0) BIBUN_CHECK(!__builtin_mul_overflow(s, std::max<int64_t>(sizes[i], 1), &s), "Stride calculation overflowed");
   }
   return strides;
 }
 
 int64_t numel_of(const DimVector& sizes) {
   int64_t n = 1;
-  for (int64_t s : sizes) n *= s;
+  for (int64_t s : sizes)
+    if (s == 0) return 0;
+  for (int64_t s : sizes) BIBUN_CHECK(!__builtin_mul_overflow(n, s, &n), "numel: integer multiplication overflow");
   return n;
 }
 
@@ -51,6 +58,9 @@ void TensorImpl::refresh_metadata() {
 void TensorImpl::bump_version() { version_counter()->version.fetch_add(1, std::memory_order_relaxed); }
 
 const intrusive_ptr<VersionCounter>& TensorImpl::version_counter() {
+  // Created lazily, possibly by two threads at once (ops on large tensors release the GIL).
+  static std::mutex mutex;
+  std::lock_guard<std::mutex> lock(mutex);
   if (!version_) version_ = make_intrusive<VersionCounter>();
   return version_;
 }

@@ -32,16 +32,6 @@ def mul(input, other, *, out: Optional[Tensor] = None) -> Tensor:
     return _finish(_as_tensor_arg(input).mul(other), out)
 
 
-def div(input, other, *, rounding_mode=None, out: Optional[Tensor] = None) -> Tensor:
-    """True division."""
-    if rounding_mode is not None:
-        raise NotImplementedError("bibun does not implement div(rounding_mode=...) yet")
-    return _finish(_as_tensor_arg(input).div(other), out)
-
-
-true_divide = div
-
-
 def pow(input, exponent, *, out: Optional[Tensor] = None) -> Tensor:
     """``input ** exponent`` (tensor or number on either side)."""
     if not isinstance(input, Tensor):
@@ -110,14 +100,20 @@ sqrt = _unary("sqrt")
 reciprocal = _unary("reciprocal")
 
 
-def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out: Optional[Tensor] = None) -> Tensor:
     """Sum of all elements, or over ``dim``."""
-    return input.sum(dim, keepdim, dtype=dtype)
+    if not isinstance(input, Tensor):
+        raise TypeError(f"sum(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
+    if dim is None and out is not None:  # PyTorch's whole-tensor overload has no out=
+        raise TypeError("sum() received an invalid combination of arguments - got (Tensor, out=Tensor)")
+    return _finish(input.sum(dim, keepdim, dtype=dtype), out)
 
 
-def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out: Optional[Tensor] = None) -> Tensor:
     """Mean of all elements, or over ``dim``."""
-    return input.mean(dim, keepdim, dtype=dtype)
+    if not isinstance(input, Tensor):
+        raise TypeError(f"mean(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
+    return _finish(input.mean(dim, keepdim, dtype=dtype), out)
 
 
 def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) -> Tensor:
@@ -125,12 +121,16 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) ->
     return input.norm(p, dim, keepdim, dtype)
 
 
-def all(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
-    return input.all(dim, keepdim)
+def all(input: Tensor, dim=None, keepdim: bool = False, *, out: Optional[Tensor] = None) -> Tensor:
+    if not isinstance(input, Tensor):
+        raise TypeError(f"all(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
+    return _finish(input.all(dim, keepdim), out)
 
 
-def any(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
-    return input.any(dim, keepdim)
+def any(input: Tensor, dim=None, keepdim: bool = False, *, out: Optional[Tensor] = None) -> Tensor:
+    if not isinstance(input, Tensor):
+        raise TypeError(f"any(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
+    return _finish(input.any(dim, keepdim), out)
 
 
 def _compare(name: str):
@@ -235,6 +235,10 @@ def celu(input: Tensor, alpha: float = 1.0) -> Tensor:
 
 def where(condition: Tensor, input, other, *, out: Optional[Tensor] = None) -> Tensor:
     """Elements of ``input`` where ``condition`` holds, else of ``other`` (broadcast together)."""
+    if out is not None:  # PyTorch's out= overload takes tensors only
+        for name, pos, arg in (("input", 2, input), ("other", 3, other)):
+            if not isinstance(arg, Tensor):
+                raise TypeError(f"where(): argument '{name}' (position {pos}) must be Tensor, not {type(arg).__name__}")
     return _finish(condition._where(input, other), out)
 
 

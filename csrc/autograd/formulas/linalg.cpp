@@ -1,8 +1,17 @@
-// Backward formulas of the products (ops/linalg.cpp).
+// Backward formulas of the products and the linear algebra (ops/linalg.cpp), written with bibun
+// ops so that create_graph records them.
 #include "autograd/formulas/helpers.h"
+#include "autograd/formulas/linalg_nodes.h"
 #include "autograd/formulas/nodes.h"
+#include "autograd/grad_mode.h"
+#include "kernels/kernels.h"
+#include "ops/linalg.h"
 
 namespace bibun {
+
+namespace {
+Tensor mT(const Tensor& a) { return ops::transpose(a, -2, -1); }
+}  // namespace
 
 tensor_list MmBackward0::apply(tensor_list&& g) {
   tensor_list r(2);
@@ -24,5 +33,127 @@ tensor_list DotBackward0::apply(tensor_list&& g) {
   if (needs_input_grad(1)) r[1] = ops::mul(g[0], saved(kSelf));
   return r;
 }
+
+namespace linalg_nodes {
+
+using formulas::maybe_multiply;
+
+tensor_list VdotBackward0::apply(tensor_list&& g) {
+  tensor_list r(2);
+  if (needs_input_grad(0)) r[0] = ops::mul(g[0], saved(kOther));
+  if (needs_input_grad(1)) r[1] = ops::mul(g[0], saved(kSelf));
+  return r;
+}
+
+tensor_list BmmBackward0::apply(tensor_list&& g) {
+  tensor_list r(2);
+  if (needs_input_grad(0)) r[0] = ops::bmm(g[0], mT(saved(kOther)));
+  if (needs_input_grad(1)) r[1] = ops::bmm(mT(saved(kSelf)), g[0]);
+  return r;
+}
+
+tensor_list BaddbmmBackward0::apply(tensor_list&& g) {
+  tensor_list r(3);
+  if (needs_input_grad(0)) r[0] = ops::sum_to(maybe_multiply(g[0], beta), self_sizes);
+  if (needs_input_grad(1)) r[1] = maybe_multiply(ops::bmm(g[0], mT(saved(kOther))), alpha);
+  if (needs_input_grad(2)) r[2] = maybe_multiply(ops::bmm(mT(saved(kSelf)), g[0]), alpha);
+  return r;
+}
+
+tensor_list AddbmmBackward0::apply(tensor_list&& g) {
+  tensor_list r(3);
+  if (needs_input_grad(0)) r[0] = ops::sum_to(maybe_multiply(g[0], beta), self_sizes);
+  if (needs_input_grad(1) || needs_input_grad(2)) {
+    Tensor ge = ops::expand(ops::unsqueeze(g[0], 0), {batches, g[0].sizes()[0], g[0].sizes()[1]});
+    if (needs_input_grad(1)) r[1] = maybe_multiply(ops::bmm(ge, mT(saved(kOther))), alpha);
+    if (needs_input_grad(2)) r[2] = maybe_multiply(ops::bmm(mT(saved(kSelf)), ge), alpha);
+  }
+  return r;
+}
+
+tensor_list AddmmBackward0::apply(tensor_list&& g) {
+  tensor_list r(3);
+  if (needs_input_grad(0)) r[0] = ops::sum_to(maybe_multiply(g[0], beta), self_sizes);
+  if (needs_input_grad(1)) r[1] = maybe_multiply(ops::mm(g[0], ops::t(saved(kOther))), alpha);
+  if (needs_input_grad(2)) r[2] = maybe_multiply(ops::mm(ops::t(saved(kSelf)), g[0]), alpha);
+  return r;
+}
+
+tensor_list AddmvBackward0::apply(tensor_list&& g) {
+  tensor_list r(3);
+  if (needs_input_grad(0)) r[0] = ops::sum_to(maybe_multiply(g[0], beta), self_sizes);
+  if (needs_input_grad(1))
+    r[1] = maybe_multiply(ops::mm(ops::unsqueeze(g[0], 1), ops::unsqueeze(saved(kOther), 0)), alpha);
+  if (needs_input_grad(2)) r[2] = maybe_multiply(ops::mv(ops::t(saved(kSelf)), g[0]), alpha);
+  return r;
+}
+
+tensor_list LinalgCrossBackward0::apply(tensor_list&& g) {
+  tensor_list r(2);
+  if (needs_input_grad(0)) r[0] = ops::sum_to(ops::linalg_cross(saved(kOther), g[0], dim), self_sizes);
+  if (needs_input_grad(1)) r[1] = ops::sum_to(ops::linalg_cross(g[0], saved(kSelf), dim), other_sizes);
+  return r;
+}
+
+namespace {
+bool any_zero(const Tensor& t) {
+  Tensor hit = ops::any(ops::eq(t, formulas::scalar(0.0)), {}, false);
+  return hit.data<bool>()[0];
+}
+
+Tensor unsqueeze2(const Tensor& t) { return ops::unsqueeze(ops::unsqueeze(t, -1), -1); }
+}  // namespace
+
+// d det / dA = det(A) A^-T (the cofactor matrix); for singular matrices that cofactor matrix
+// comes from an SVD instead of the inverse.
+tensor_list LinalgDetBackward0::apply(tensor_list&& g) {
+  Tensor a = saved(kSelf), det = saved(kResult);
+  if (a.numel() == 0) return {formulas::zeros_like(a)};
+  if (any_zero(det)) {
+    // PyTorch's first derivative is det * A^-T, 0 at a singular matrix; under create_graph it
+    // switches to the cofactor matrix (the true derivative), which the SVD gives for every A.
+    Tensor cof = ops::det_cofactors_svd(a);
+    if (!GradMode::is_enabled())
+      cof = ops::mul(cof, unsqueeze2(ops::to_dtype(ops::compare(static_cast<int>(kernels::BinaryOp::Ne), det,
+                                                                 formulas::scalar(0.0)),
+                                                    det.dtype())));
+    return {ops::mul(unsqueeze2(g[0]), cof)};
+  }
+  return {ops::mul(unsqueeze2(ops::mul(g[0], det)), mT(ops::linalg_inv(a)))};
+}
+
+tensor_list LinalgInvExBackward0::apply(tensor_list&& g) {
+  Tensor inv_t = mT(saved(kResult));
+  return {ops::neg(ops::matmul(ops::matmul(inv_t, g[0]), inv_t))};
+}
+
+tensor_list LinalgSolveExBackward0::apply(tensor_list&& g) {
+  tensor_list r(2);
+  Tensor a = saved(kSelf);
+  Tensor gb = ops::linalg_solve(mT(a), g[0]);
+  if (needs_input_grad(0)) {
+    Tensor x = saved(kResult);
+    Tensor ga = vector_case ? ops::matmul(ops::unsqueeze(gb, -1), ops::unsqueeze(x, -2)) : ops::matmul(gb, mT(x));
+    r[0] = ops::sum_to(ops::neg(ga), self_sizes);
+  }
+  if (needs_input_grad(1)) r[1] = ops::sum_to(gb, other_sizes);
+  return r;
+}
+
+tensor_list LinalgCholeskyExBackward0::apply(tensor_list&& g) {
+  return {ops::cholesky_backward(g[0], saved(kResult), upper)};
+}
+
+tensor_list CholeskyBackward0::apply(tensor_list&& g) { return {ops::cholesky_backward(g[0], saved(kResult), upper)}; }
+
+// d s_i = u_i^T dA v_i, so gA = U diag(gS) Vh. The derivative of U and V is not recorded.
+tensor_list LinalgSvdBackward0::apply(tensor_list&& g) {
+  BIBUN_CHECK_T(NotImplementedError, !GradMode::is_enabled(),
+                "bibun does not implement double backward through singular values (linalg.svdvals, "
+                "matrix_norm with ord=2, -2 or 'nuc')");
+  return {ops::matmul(ops::mul(saved(kSelf), ops::unsqueeze(g[0], -2)), saved(kOther))};
+}
+
+}  // namespace linalg_nodes
 
 }  // namespace bibun

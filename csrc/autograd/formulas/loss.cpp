@@ -1,6 +1,8 @@
 // Backward formulas of the losses (ops/loss.cpp).
 #include "autograd/formulas/helpers.h"
+#include "autograd/formulas/nn_ops_nodes.h"
 #include "autograd/formulas/nodes.h"
+#include "kernels/kernels.h"
 
 namespace bibun {
 
@@ -38,6 +40,32 @@ tensor_list BinaryCrossEntropyWithLogitsBackward0::apply(tensor_list&& g) {
     r[1] = ops::mul(d, grad);
   }
   return r;
+}
+
+namespace {
+
+// grad * clamp(d / cut, -1, 1) * scale for each input, summed back to the input shapes.
+tensor_list piecewise_loss_backward(FormulaNode& node, const Tensor& input, const Tensor& target, const Tensor& g,
+                                    int reduction, double cut, double scale) {
+  Tensor d = ops::sub(input, target, Scalar(int64_t{1}));
+  Tensor inside = ops::compare(static_cast<int>(kernels::BinaryOp::Lt), ops::abs(d), scalar(cut));
+  Tensor slope = ops::where(inside, ops::mul(d, scalar(scale / cut)), ops::mul(ops::sign(d), scalar(scale)));
+  Tensor grad = ops::mul(slope, g);
+  if (reduction == static_cast<int>(ops::Reduction::Mean)) grad = ops::div(grad, scalar(static_cast<double>(d.numel())));
+  tensor_list r(2);
+  if (node.needs_input_grad(0)) r[0] = ops::sum_to(grad, input.sizes());
+  if (node.needs_input_grad(1)) r[1] = ops::sum_to(ops::neg(grad), target.sizes());
+  return r;
+}
+
+}  // namespace
+
+tensor_list SmoothL1LossBackward0::apply(tensor_list&& g) {
+  return piecewise_loss_backward(*this, saved(kSelf), saved(kOther), g[0], reduction, beta, 1.0);
+}
+
+tensor_list HuberLossBackward0::apply(tensor_list&& g) {
+  return piecewise_loss_backward(*this, saved(kSelf), saved(kOther), g[0], reduction, delta, delta);
 }
 
 }  // namespace bibun

@@ -5,6 +5,7 @@
 #include "kernels/nn_kernels.h"
 #include "ops/nn_ops.h"
 #include "ops/common.h"
+#include "ops/shape.h"
 #include "ops/unary_math.h"
 
 namespace bibun {
@@ -38,13 +39,13 @@ tensor_list LogSoftmaxBackward0::apply(tensor_list&& g) {
 tensor_list NllLossBackward0::apply(tensor_list&& g) {
   Tensor target = saved(kOther), weight = saved(kExtra);
   Tensor coeff = ops::empty(self_sizes, g[0].dtype());
-  const bool batched = self_sizes.size() == 2;
-  kernels::NllShape shape{batched ? self_sizes[0] : 1, self_sizes[self_sizes.size() - 1], 1};
+  const bool batched = self_sizes.size() >= 2;
+  kernels::NllShape shape = ops::nll_shape(self_sizes);
   const double scale = reduction == kMean ? 1.0 / total_weight : 1.0;
   kernels::nll_loss_coeff(coeff, target, weight.defined() ? ops::cast_data(weight, g[0].dtype()) : weight, shape,
                           ignore_index, scale);
   Tensor grad = g[0];
-  if (batched && grad.dim() == 1) grad = ops::unsqueeze(grad, 1);
+  if (batched && grad.dim() >= 1) grad = ops::unsqueeze(grad, 1);
   return {ops::mul(grad, coeff)};
 }
 
@@ -79,6 +80,63 @@ tensor_list AddmmBackward0::apply(tensor_list&& g) {
   if (needs_input_grad(1)) r[1] = ops::mm(g[0], ops::t(saved(kOther)));
   if (needs_input_grad(2)) r[2] = ops::mm(ops::t(saved(kSelf)), g[0]);
   return r;
+}
+
+// xhat = (x - mean) * rstd over the last k dims;
+// grad_x = rstd * (gw - mean(gw) - xhat * mean(gw * xhat)) with gw = g * weight;
+// grad_weight = sum(g * xhat) and grad_bias = sum(g) over the leading dims.
+tensor_list NativeLayerNormBackward0::apply(tensor_list&& g) {
+  Tensor x = saved(kSelf), weight = saved(kOther), bias = saved(kExtra);
+  std::vector<int64_t> dims;
+  for (int64_t d = x.dim() - normalized_ndim; d < x.dim(); ++d) dims.push_back(d);
+  Tensor xc = ops::sub(x, ops::mean(x, dims, true, std::nullopt), kOne);
+  Tensor var = ops::mean(ops::mul(xc, xc), dims, true, std::nullopt);
+  Tensor rstd = ops::rsqrt(ops::add(var, scalar(eps), kOne));
+  Tensor xhat = ops::mul(xc, rstd);
+  tensor_list r(3);
+  if (needs_input_grad(0)) {
+    Tensor gw = weight.defined() ? ops::mul(g[0], weight) : g[0];
+    Tensor inner = ops::sub(ops::sub(gw, ops::mean(gw, dims, true, std::nullopt), kOne),
+                            ops::mul(xhat, ops::mean(ops::mul(gw, xhat), dims, true, std::nullopt)), kOne);
+    r[0] = ops::mul(rstd, inner);
+  }
+  if (needs_input_grad(1)) r[1] = ops::sum_to(ops::mul(g[0], xhat), weight.sizes());
+  if (needs_input_grad(2)) r[2] = ops::sum_to(g[0], bias.sizes());
+  return r;
+}
+
+// Rows of the (num_weights, D) gradient collect the rows of g picked by each index (except
+// padding_idx), through the differentiable scatter_add.
+tensor_list EmbeddingBackward0::apply(tensor_list&& g) {
+  Tensor idx = saved(kOther);
+  const int64_t n = idx.numel();
+  DimVector g_sizes(g[0].sizes());
+  const int64_t width = g_sizes.empty() ? 1 : g_sizes.back();
+  Tensor rows = ops::reshape(g[0], {n, width});
+  if (padding_idx >= 0) {
+    Tensor is_pad = ops::eq(idx, ops::wrapped_scalar(Scalar(padding_idx)));
+    rows = ops::masked_fill(rows, ops::unsqueeze(is_pad, 1), Scalar(0.0));
+  }
+  Tensor index = ops::contiguous(ops::expand(ops::unsqueeze(idx, 1), {n, width}));
+  return {ops::scatter_add_along({num_weights, width}, 0, index, rows)};
+}
+
+tensor_list ConstantPadNdBackward0::apply(tensor_list&& g) {
+  std::vector<int64_t> negated(pad.size());
+  for (size_t i = 0; i < pad.size(); ++i) negated[i] = -pad[i];
+  return {ops::constant_pad_nd(g[0], negated, Scalar(0.0))};
+}
+
+tensor_list PadIndexBackward::apply(tensor_list&& g) {
+  Tensor grad = g[0];
+  for (size_t s = dims.size(); s-- > 0;) {
+    const int64_t d = dims[s];
+    DimVector view_sizes(grad.dim(), 1);
+    view_sizes[d] = indices[s].numel();
+    Tensor index = ops::contiguous(ops::expand(ops::reshape(indices[s], view_sizes), grad.sizes()));
+    grad = ops::scatter_add_along(in_sizes[s], d, index, grad);
+  }
+  return {grad};
 }
 
 }  // namespace bibun

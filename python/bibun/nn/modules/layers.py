@@ -1,4 +1,4 @@
-"""Layers: ``Linear``, ``Identity``, ``Flatten``, ``Unflatten``, ``Dropout``."""
+"""Layers: ``Linear``, ``Bilinear``, ``Identity``, ``Flatten``, ``Unflatten``, ``Dropout``."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from bibun.nn.parameter import Parameter
 
 Tensor = _C.Tensor
 
-__all__ = ["Dropout", "Flatten", "Identity", "Linear", "Unflatten"]
+__all__ = ["Bilinear", "Dropout", "Flatten", "Identity", "Linear", "Unflatten"]
 
 
 class Identity(Module):
@@ -54,6 +54,36 @@ class Linear(Module):
 
     def extra_repr(self) -> str:
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+
+
+class Bilinear(Module):
+    """``y = x1ᵀ A x2 + b``; weight ``(out, in1, in2)`` and bias from ``U(-1/sqrt(in1), 1/sqrt(in1))``."""
+
+    def __init__(self, in1_features: int, in2_features: int, out_features: int, bias: bool = True, device=None,
+                 dtype=None) -> None:
+        super().__init__()
+        self.in1_features = in1_features
+        self.in2_features = in2_features
+        self.out_features = out_features
+        self.weight = Parameter(bibun.empty((out_features, in1_features, in2_features), dtype=dtype))
+        if bias:
+            self.bias = Parameter(bibun.empty(out_features, dtype=dtype))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        bound = 1 / math.sqrt(self.weight.size(1))
+        init.uniform_(self.weight, -bound, bound)
+        if self.bias is not None:
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, input1: Tensor, input2: Tensor) -> Tensor:
+        return F.bilinear(input1, input2, self.weight, self.bias)
+
+    def extra_repr(self) -> str:
+        return (f"in1_features={self.in1_features}, in2_features={self.in2_features}, "
+                f"out_features={self.out_features}, bias={self.bias is not None}")
 
 
 class Flatten(Module):

@@ -1,0 +1,55 @@
+// The reductions and scans with dim of issue 4 (ops/reduction_ext.cpp): prod, amax/amin, max/min,
+// argmax/argmin, var/std (+ _mean), logsumexp, cumsum/cumprod/cummax/cummin, median,
+// count_nonzero, nansum/nanmean. Dims lists may be empty (= every dim) and negative.
+#pragma once
+#include <optional>
+#include <utility>
+#include <vector>
+
+#include "tensor/tensor.h"
+
+namespace bibun::ops {
+
+// Output shapes of a reduction of `a` over `dims` (all dims when empty), shared with reduction.cpp.
+struct ReducedShape {
+  DimVector keep;    // reduced dims kept as size 1
+  DimVector result;  // as returned (keepdim or not)
+  std::vector<int64_t> dims;
+  int64_t count = 1;  // elements reduced into each output
+};
+ReducedShape reduced_shape(const Tensor& a, const std::vector<int64_t>& dims, bool keepdim);
+
+using TensorPair = std::pair<Tensor, Tensor>;
+
+Tensor prod(const Tensor& a, std::optional<int64_t> dim, bool keepdim, std::optional<ScalarType> dtype);
+Tensor amax(const Tensor& a, const std::vector<int64_t>& dims, bool keepdim);
+Tensor amin(const Tensor& a, const std::vector<int64_t>& dims, bool keepdim);
+Tensor max_all(const Tensor& a);
+Tensor min_all(const Tensor& a);
+TensorPair max_dim(const Tensor& a, int64_t dim, bool keepdim);  // (values, indices)
+TensorPair min_dim(const Tensor& a, int64_t dim, bool keepdim);
+Tensor argmax(const Tensor& a, std::optional<int64_t> dim, bool keepdim);
+Tensor argmin(const Tensor& a, std::optional<int64_t> dim, bool keepdim);
+Tensor var(const Tensor& a, const std::vector<int64_t>& dims, double correction, bool keepdim);
+Tensor std(const Tensor& a, const std::vector<int64_t>& dims, double correction, bool keepdim);
+TensorPair var_mean(const Tensor& a, const std::vector<int64_t>& dims, double correction, bool keepdim);
+TensorPair std_mean(const Tensor& a, const std::vector<int64_t>& dims, double correction, bool keepdim);
+Tensor logsumexp(const Tensor& a, const std::vector<int64_t>& dims, bool keepdim);
+Tensor cumsum(const Tensor& a, int64_t dim, std::optional<ScalarType> dtype);
+Tensor cumprod(const Tensor& a, int64_t dim, std::optional<ScalarType> dtype);
+TensorPair cummax(const Tensor& a, int64_t dim);
+TensorPair cummin(const Tensor& a, int64_t dim);
+Tensor median_all(const Tensor& a);
+TensorPair median_dim(const Tensor& a, int64_t dim, bool keepdim);
+Tensor count_nonzero(const Tensor& a, const std::vector<int64_t>& dims);
+Tensor nansum(const Tensor& a, const std::vector<int64_t>& dims, bool keepdim, std::optional<ScalarType> dtype);
+// (min, max) over dims (all when empty).
+TensorPair aminmax(const Tensor& a, const std::vector<int64_t>& dims, bool keepdim);
+Tensor nanmean(const Tensor& a, const std::vector<int64_t>& dims, bool keepdim, std::optional<ScalarType> dtype);
+
+// Differentiable building blocks of the value-selecting backwards: zeros of `sizes` with `src`
+// added at `index` along `dim`, and `src` read at `index` along `dim`.
+Tensor scatter_add_zeros(const DimVector& sizes, int64_t dim, const Tensor& index, const Tensor& src);
+Tensor gather_dim(const Tensor& src, int64_t dim, const Tensor& index);
+
+}  // namespace bibun::ops
