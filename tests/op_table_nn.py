@@ -225,9 +225,7 @@ LOSSES = [
            errors=(lambda lib, x: lib.nn.functional.nll_loss(x, lib.tensor([0, 1, 2])),
                    lambda lib, x: lib.nn.functional.nll_loss(x, lib.tensor([0.0, 1.0])))),
     OpInfo("cross_entropy_probs_mean", dtypes=FLOATS, method=False, inplace=False, has_out=False,
-           fn=_F("cross_entropy"), samples=_probs_mean_samples,
-           xfail={("grad", "*"): "PyTorch records the final division by a number as DivBackward1; bibun has one "
-                  "DivBackward0 for tensors and numbers"}),
+           fn=_F("cross_entropy"), samples=_probs_mean_samples),
     OpInfo("cross_entropy", dtypes=FLOATS, method=False, inplace=False, has_out=False, fn=_class_fn("cross_entropy"),
            samples=_class_samples,
            errors=(lambda lib, x: lib.nn.functional.cross_entropy(x, lib.tensor([0, 1, 2])),
@@ -349,9 +347,7 @@ LAYERS = [
            samples=_two([((3, 4), (3, 4), {}), ((3, 4), (4,), {"dim": -1}), ((2, 3, 4), (2, 3, 4), {"dim": 2})])),
     OpInfo("pairwise_distance", dtypes=FLOATS + INTS, method=False, inplace=False, has_out=False,
            fn=_F("pairwise_distance"),
-           samples=_two([((3, 4), (3, 4), {}), ((3, 4), (4,), {"p": 1.0}), ((3, 4), (3, 4), {"keepdim": True})]),
-           xfail={("grad", "*"): "pairwise_distance is composed over bibun's norm, whose node is "
-                  "LinalgVectorNormBackward0 where torch.norm records NormBackward1"}),
+           samples=_two([((3, 4), (3, 4), {}), ((3, 4), (4,), {"p": 1.0}), ((3, 4), (3, 4), {"keepdim": True})])),
     OpInfo("one_hot", dtypes=("int64",), differentiable=False, method=False, inplace=False, has_out=False,
            fn=_F("one_hot"),
            samples=lambda op, dt, rng: [

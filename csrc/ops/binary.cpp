@@ -107,6 +107,19 @@ Tensor div(const Tensor& a, const Tensor& b, RoundingMode mode) {
   return out;
 }
 
+Tensor div_scalar(const Tensor& a, Scalar b) {
+  Tensor out;
+  {
+    AutoGradMode no_grad(false);
+    out = div(a, wrapped_scalar(b));
+  }
+  if (auto node = make_node<DivBackward1>({&a})) {
+    node->other = b;
+    set_history(out, node);
+  }
+  return out;
+}
+
 Tensor& div_(Tensor& self, const Tensor& other, RoundingMode mode) {
   if (mode == RoundingMode::Default) return div_(self, other);
   auto node = begin_inplace<DivBackward2>(self, {&other}, {&self, &other}, div_result_type(self, other, mode));

@@ -15,6 +15,9 @@ enum class RoundingMode { Default, None, Trunc, Floor };
 // div with rounding_mode (trunc/floor round the quotient and have zero gradients).
 Tensor div(const Tensor& a, const Tensor& b, RoundingMode mode);
 Tensor& div_(Tensor& self, const Tensor& other, RoundingMode mode);
+// Division by a number as PyTorch's div.Scalar overload (used from C++, e.g. cross_entropy's mean
+// over class-probability targets): records DivBackward1, saving the number.
+Tensor div_scalar(const Tensor& a, Scalar b);
 Tensor floor_divide(const Tensor& a, const Tensor& b);
 Tensor& floor_divide_(Tensor& self, const Tensor& other);
 // A wrapped-number `b` records RemainderBackward0 / FmodBackward0, a tensor ...Backward1.

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "autograd/formulas/reduction_nodes.h"
+#include "autograd/grad_mode.h"
 #include "kernels/reduce_ext.h"
 #include "ops/common.h"
 
@@ -356,6 +357,23 @@ Tensor gather_dim(const Tensor& src, int64_t dim, const Tensor& index) {
     node->dim = dim;
     node->save(kExtra, index);
     set_history(out, node);
+  }
+  return out;
+}
+
+Tensor norm_backward1(const Tensor& a, double p, const std::vector<int64_t>& dims, bool keepdim) {
+  Tensor out;
+  {
+    AutoGradMode no_grad(false);
+    out = norm(a, p, dims, keepdim);
+  }
+  if (auto node = make_node<NormBackward1>({&a})) {
+    node->p = p;
+    node->dims = reduced_shape(a, dims, keepdim).dims;
+    node->keepdim = keepdim;
+    node->save(kSelf, a);
+    set_history(out, node);
+    node->save(kResult, out, true);
   }
   return out;
 }

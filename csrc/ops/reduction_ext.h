@@ -52,4 +52,8 @@ Tensor nanmean(const Tensor& a, const std::vector<int64_t>& dims, bool keepdim, 
 Tensor scatter_add_zeros(const DimVector& sizes, int64_t dim, const Tensor& index, const Tensor& src);
 Tensor gather_dim(const Tensor& src, int64_t dim, const Tensor& index);
 
+// norm(a, p, dims, keepdim) recorded as PyTorch's NormBackward1 (at::norm called from C++, as in
+// pairwise_distance); ops::norm records LinalgVectorNormBackward0.
+Tensor norm_backward1(const Tensor& a, double p, const std::vector<int64_t>& dims, bool keepdim);
+
 }  // namespace bibun::ops

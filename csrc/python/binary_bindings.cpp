@@ -91,6 +91,8 @@ void init_binary(py::module_& m) {
   auto div_ = [](Tensor& a, py::handle b, const py::kwargs& kwargs) {
     return Tensor(ops::div_(a, tensor_or_scalar(b, "div_", "other"), parse_rounding_mode("div_", kwargs)));
   };
+  // PyTorch's div.Scalar (DivBackward1), for functions that divide by a number in C++.
+  m.def("_div_scalar", [](const Tensor& a, py::handle b) { return ops::div_scalar(a, number_arg(b, "div", "other")); });
   for (const char* name : {"div", "divide"}) {
     cls.def(name, div, py::arg("other"));
     cls.def((std::string(name) + "_").c_str(), div_, py::arg("other"));

@@ -18,6 +18,9 @@ void init_reduction(py::module_& m) {
   cls.def("_prod", [](const Tensor& a, Dim dim, bool keepdim, py::handle dtype) {
     return ops::prod(a, dim, keepdim, parse_optional_dtype(dtype));
   });
+  m.def("_norm_backward1", [](const Tensor& a, double p, py::handle dim, bool keepdim) {
+    return ops::norm_backward1(a, p, parse_dims(dim), keepdim);
+  });
   cls.def("_amax", [](const Tensor& a, py::handle dim, bool keepdim) { return ops::amax(a, parse_dims(dim), keepdim); });
   cls.def("_amin", [](const Tensor& a, py::handle dim, bool keepdim) { return ops::amin(a, parse_dims(dim), keepdim); });
   cls.def("_max_all", [](const Tensor& a) { return ops::max_all(a); });

@@ -59,6 +59,8 @@ Tensor xlogy_self_grad(const Tensor& g, const Tensor& self, const Tensor& other)
 
 }  // namespace
 
+tensor_list DivBackward1::apply(tensor_list&& g) { return {ops::div_scalar(g[0], other)}; }
+
 tensor_list DivBackward2::apply(tensor_list&& g) {
   tensor_list r(2);
   if (true_division) {

@@ -16,6 +16,8 @@ namespace bibun {
 
 // div with rounding_mode: zero gradients for trunc/floor; true division's for an explicit None.
 BIBUN_BINARY_NODE(DivBackward2, bool true_division = false;)
+// div.Scalar (ops::div_scalar): grad / other, other a number.
+BIBUN_BINARY_NODE(DivBackward1, Scalar other;)
 BIBUN_BINARY_NODE(RemainderBackward0, )
 BIBUN_BINARY_NODE(RemainderBackward1, )
 BIBUN_BINARY_NODE(FmodBackward0, )

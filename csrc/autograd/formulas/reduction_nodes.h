@@ -37,6 +37,11 @@ BIBUN_REDUCTION_NODE(MedianBackward1, MedianBackward1, BIBUN_SELECT_FIELDS)  // 
 BIBUN_REDUCTION_NODE(CummaxBackward0, CummaxBackward0, BIBUN_SELECT_FIELDS)  // indices
 BIBUN_REDUCTION_NODE(CumminBackward0, CumminBackward0, BIBUN_SELECT_FIELDS)  // indices
 #undef BIBUN_SELECT_FIELDS
+// at::norm(self, p, dim, keepdim) as C++ callers of PyTorch record it (pairwise_distance); the
+// formula is linalg_vector_norm's (same saved self/result, p, dims, keepdim).
+struct NormBackward1 : LinalgVectorNormBackward0 {
+  std::string name() const override { return "NormBackward1"; }
+};
 BIBUN_REDUCTION_NODE(VarBackward0, VarBackward0, ReducedDims r; double correction;)          // self
 BIBUN_REDUCTION_NODE(StdBackward0, StdBackward0, ReducedDims r; double correction;)          // self, result
 BIBUN_REDUCTION_NODE(VarMeanBackward0, VarMeanBackward0, ReducedDims r; double correction;)  // self

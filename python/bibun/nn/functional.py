@@ -280,7 +280,7 @@ def cross_entropy(
             return -prod.sum()
         if input.numel() == 0:
             return -prod.sum() / 0.0
-        return -prod.sum() / (input.numel() // n_classes)
+        return _C._div_scalar(-prod.sum(), input.numel() // n_classes)  # div.Scalar: DivBackward1
     nll = nll_loss(logp, target, weight, None, ignore_index, None, reduction if red != 0 else "none")
     if label_smoothing == 0.0:
         return nll
@@ -467,7 +467,7 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
 def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False) -> Tensor:
     """``||x1 - x2 + eps||_p`` over the last dim."""
     ndim = max(x1.dim(), x2.dim())
-    return (x1 - x2 + eps).norm(p, ndim - 1, keepdim=keepdim)
+    return _C._norm_backward1(x1 - x2 + eps, p, ndim - 1, keepdim)  # at::norm: NormBackward1
 
 
 def cosine_embedding_loss(
