@@ -198,13 +198,6 @@ void scan_typed(RowScan op, const T* in, int64_t rows, int64_t cols, const Tenso
   });
 }
 
-// outer x size x inner view of a contiguous tensor split at `dim`.
-void split_at(const DimVector& sizes, int64_t dim, int64_t& outer, int64_t& inner) {
-  outer = inner = 1;
-  for (int64_t d = 0; d < dim; ++d) outer *= sizes[d];
-  for (size_t d = dim + 1; d < sizes.size(); ++d) inner *= sizes[d];
-}
-
 }  // namespace
 
 Rows to_rows(const Tensor& in, const std::vector<int64_t>& dims) {
@@ -236,44 +229,6 @@ void reduce_rows(RowReduce op, const Rows& in, const Tensor& out, const Tensor& 
 void scan_rows(RowScan op, const Rows& in, const Tensor& out, const Tensor& index) {
   BIBUN_ASSERT(out.is_contiguous() && out.dtype() == in.data.dtype());
   dispatch_all(in.data.dtype(), [&]<typename T>() { scan_typed<T>(op, in.data.data<T>(), in.rows, in.cols, out, index); });
-}
-
-void scatter_add_dim(const Tensor& out, int64_t dim, const Tensor& index, const Tensor& src) {
-  BIBUN_ASSERT(out.is_contiguous());
-  Tensor s = contiguous_copy(src), ix = contiguous_copy(index);
-  int64_t outer, inner;
-  split_at(s.sizes(), dim, outer, inner);
-  const int64_t n = s.dim() == 0 ? 1 : s.sizes()[dim], m = out.dim() == 0 ? 1 : out.sizes()[dim];
-  const int64_t* id = ix.data<int64_t>();
-  dispatch_all(out.dtype(), [&]<typename T>() {
-    T* o = out.data<T>();
-    const T* x = s.data<T>();
-    for (int64_t a = 0; a < outer; ++a)
-      for (int64_t j = 0; j < n; ++j)
-        for (int64_t b = 0; b < inner; ++b) {
-          int64_t k = (a * n + j) * inner + b;
-          o[(a * m + id[k]) * inner + b] += x[k];
-        }
-  });
-}
-
-void gather_dim(const Tensor& out, const Tensor& src, int64_t dim, const Tensor& index) {
-  BIBUN_ASSERT(out.is_contiguous());
-  Tensor s = contiguous_copy(src), ix = contiguous_copy(index);
-  int64_t outer, inner;
-  split_at(out.sizes(), dim, outer, inner);
-  const int64_t n = out.dim() == 0 ? 1 : out.sizes()[dim], m = s.dim() == 0 ? 1 : s.sizes()[dim];
-  const int64_t* id = ix.data<int64_t>();
-  dispatch_all(out.dtype(), [&]<typename T>() {
-    T* o = out.data<T>();
-    const T* x = s.data<T>();
-    for (int64_t a = 0; a < outer; ++a)
-      for (int64_t j = 0; j < n; ++j)
-        for (int64_t b = 0; b < inner; ++b) {
-          int64_t k = (a * n + j) * inner + b;
-          o[k] = x[(a * m + id[k]) * inner + b];
-        }
-  });
 }
 
 }  // namespace bibun::kernels

@@ -28,9 +28,4 @@ enum class RowScan { Cumsum, Cumprod, Cummax, Cummin };
 // Cummax/Cummin also write positions into `index`.
 void scan_rows(RowScan op, const Rows& in, const Tensor& out, const Tensor& index);
 
-// Along `dim` of contiguous tensors: out[.., index[.., j, ..], ..] += src[.., j, ..] and
-// out[.., j, ..] = src[.., index[.., j, ..], ..]; index has src's (scatter) / out's (gather) shape.
-void scatter_add_dim(const Tensor& out, int64_t dim, const Tensor& index, const Tensor& src);
-void gather_dim(const Tensor& out, const Tensor& src, int64_t dim, const Tensor& index);
-
 }  // namespace bibun::kernels

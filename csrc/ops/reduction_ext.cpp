@@ -338,29 +338,6 @@ Tensor nanmean(const Tensor& a, const std::vector<int64_t>& dims, bool keepdim, 
   return div(nansum(a, dims, keepdim, dtype), count);
 }
 
-Tensor scatter_add_zeros(const DimVector& sizes, int64_t dim, const Tensor& index, const Tensor& src) {
-  Tensor out = zeros(sizes, src.dtype());
-  kernels::scatter_add_dim(out, dim, index, src);
-  if (auto node = make_node<ReductionScatterAddBackward>({&src})) {
-    node->dim = dim;
-    node->save(kExtra, index);
-    set_history(out, node);
-  }
-  return out;
-}
-
-Tensor gather_dim(const Tensor& src, int64_t dim, const Tensor& index) {
-  Tensor out = empty(index.sizes(), src.dtype());
-  kernels::gather_dim(out, src, dim, index);
-  if (auto node = make_node<ReductionGatherBackward>({&src})) {
-    node->self_sizes = src.sizes();
-    node->dim = dim;
-    node->save(kExtra, index);
-    set_history(out, node);
-  }
-  return out;
-}
-
 Tensor norm_backward1(const Tensor& a, double p, const std::vector<int64_t>& dims, bool keepdim) {
   Tensor out;
   {

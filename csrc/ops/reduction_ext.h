@@ -47,11 +47,6 @@ Tensor nansum(const Tensor& a, const std::vector<int64_t>& dims, bool keepdim, s
 TensorPair aminmax(const Tensor& a, const std::vector<int64_t>& dims, bool keepdim);
 Tensor nanmean(const Tensor& a, const std::vector<int64_t>& dims, bool keepdim, std::optional<ScalarType> dtype);
 
-// Differentiable building blocks of the value-selecting backwards: zeros of `sizes` with `src`
-// added at `index` along `dim`, and `src` read at `index` along `dim`.
-Tensor scatter_add_zeros(const DimVector& sizes, int64_t dim, const Tensor& index, const Tensor& src);
-Tensor gather_dim(const Tensor& src, int64_t dim, const Tensor& index);
-
 // norm(a, p, dims, keepdim) recorded as PyTorch's NormBackward1 (at::norm called from C++, as in
 // pairwise_distance); ops::norm records LinalgVectorNormBackward0.
 Tensor norm_backward1(const Tensor& a, double p, const std::vector<int64_t>& dims, bool keepdim);

@@ -6,6 +6,7 @@
 #include "autograd/formulas/reduction_nodes.h"
 #include "kernels/kernels.h"
 #include "ops/reduction_ext.h"
+#include "ops/shape.h"
 
 namespace bibun {
 
@@ -120,7 +121,7 @@ Tensor select_backward_dim(const Tensor& grad, const Tensor& indices, const DimV
   bool squeeze = !keepdim && !sizes.empty();
   Tensor g = squeeze ? ops::unsqueeze(grad, dim) : grad;
   Tensor i = squeeze ? ops::unsqueeze(indices, dim) : indices;
-  return ops::scatter_add_zeros(sizes, dim, i, g);
+  return ops::scatter_add_along(sizes, dim, i, g);
 }
 
 // Along the last dim of `x` (n elements): P[..., i, j] = product of x[..., k] for k <= j, k != i
@@ -260,10 +261,5 @@ tensor_list CumprodBackward0::apply(tensor_list&& g) {
   return {ops::transpose(summed, dim, last)};
 }
 
-tensor_list ReductionScatterAddBackward::apply(tensor_list&& g) { return {ops::gather_dim(g[0], dim, saved(kExtra))}; }
-
-tensor_list ReductionGatherBackward::apply(tensor_list&& g) {
-  return {ops::scatter_add_zeros(self_sizes, dim, saved(kExtra), g[0])};
-}
 
 }  // namespace bibun

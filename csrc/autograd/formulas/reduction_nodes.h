@@ -50,9 +50,6 @@ BIBUN_REDUCTION_NODE(LogsumexpBackward0, LogsumexpBackward0, ReducedDims r;)    
 BIBUN_REDUCTION_NODE(NansumBackward0, NansumBackward0, ReducedDims r;)                       // self
 BIBUN_REDUCTION_NODE(CumsumBackward0, CumsumBackward0, int64_t dim; ScalarType self_dtype;)
 BIBUN_REDUCTION_NODE(CumprodBackward0, CumprodBackward0, int64_t dim; ScalarType self_dtype;)  // self, result
-// The building blocks of the value-selecting backwards (ops::scatter_add_zeros / gather_dim).
-BIBUN_REDUCTION_NODE(ReductionScatterAddBackward, ScatterAddBackward0, int64_t dim;)  // index
-BIBUN_REDUCTION_NODE(ReductionGatherBackward, GatherBackward0, DimVector self_sizes; int64_t dim;)  // index
 
 #undef BIBUN_REDUCTION_NODE
 
