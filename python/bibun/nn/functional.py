@@ -16,6 +16,11 @@ def _no_grad_arg(fn: str, arg: str, t: Tensor | None) -> None:
                            "This input cannot have requires_grad True.")
 
 
+def _apply_reduction(loss: Tensor, red: int) -> Tensor:
+    """An elementwise loss reduced as ``_reduction_enum`` says: 0 none, 1 mean, 2 sum."""
+    return loss if red == 0 else (loss.sum() if red == 2 else loss.mean())
+
+
 def _reduction_enum(reduction: str, size_average: bool | None = None, reduce: bool | None = None) -> int:
     if size_average is not None or reduce is not None:
         size_average = True if size_average is None else size_average
@@ -377,7 +382,7 @@ def l1_loss(
     loss = (input - target).abs()
     if weight is not None:
         return _weighted_loss(loss, weight, input, red)
-    return loss if red == 0 else (loss.sum() if red == 2 else loss.mean())
+    return _apply_reduction(loss, red)
 
 
 def smooth_l1_loss(
@@ -493,7 +498,7 @@ def cosine_embedding_loss(
     pos = 1 - cos
     neg = (cos - margin).clamp(min=0)
     loss = bibun.where(target == 1, pos, zeros) + bibun.where(target == -1, neg, zeros)
-    return loss if red == 0 else (loss.sum() if red == 2 else loss.mean())
+    return _apply_reduction(loss, red)
 
 
 def margin_ranking_loss(
@@ -513,7 +518,7 @@ def margin_ranking_loss(
             f"{input1.size()}, input2: {input2.size()}, target: {target.size()} "
         )
     loss = (-target * (input1 - input2) + margin).clamp(min=0)
-    return loss if red == 0 else (loss.sum() if red == 2 else loss.mean())
+    return _apply_reduction(loss, red)
 
 
 def hinge_embedding_loss(
@@ -533,7 +538,7 @@ def hinge_embedding_loss(
     output_margin = bibun.where(target != 1, margin_clamp, zeros)
     output_self = bibun.where(target != -1, input, zeros)
     loss = output_margin + output_self
-    return loss if red == 0 else (loss.sum() if red == 2 else loss.mean())
+    return _apply_reduction(loss, red)
 
 
 def binary_cross_entropy(
