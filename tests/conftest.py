@@ -7,6 +7,7 @@ asks for PyTorch is skipped, not failed, where PyTorch is not installed. Ops und
 
 from __future__ import annotations
 
+import ctypes
 import zlib
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -17,8 +18,31 @@ import pytest
 import bibun
 
 
+def _asan_runtime_loaded() -> bool:
+    """True in .ci/run's AddressSanitizer step, which preloads the ASan runtime into the interpreter."""
+    return hasattr(ctypes.CDLL(None), "__asan_init")
+
+
+UNDER_ASAN = _asan_runtime_loaded()
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "slow: runs for seconds (a million-op graph); skip with -m 'not slow'")
+    config.addinivalue_line(
+        "markers",
+        "skip_under_asan(reason): skipped in the ASan+UBSan run of .ci/run only (too slow there, or "
+        "something ASan changes), for the reason given; the test runs in every other run",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not UNDER_ASAN:
+        return
+    for item in items:
+        marker = item.get_closest_marker("skip_under_asan")
+        if marker is not None:
+            reason = marker.kwargs.get("reason") or (marker.args[0] if marker.args else "")
+            item.add_marker(pytest.mark.skip(reason=f"under AddressSanitizer: {reason}"))
 
 
 def dtype_name(dtype: Any) -> str:

@@ -48,6 +48,7 @@ class Program:
 
 
 _DEBUG = bool(os.environ.get("BIBUN_FUZZ_DEBUG"))
+_STRIDES = bool(os.environ.get("BIBUN_FUZZ_STRIDES"))
 
 
 class Mismatch(AssertionError):
@@ -279,8 +280,6 @@ def _check_same(t_out: Any, b_out: Any, where: str, grad: bool = False, loose: b
 # returns a reason, or None. Remove an entry when its bug is fixed.
 def known_issue(op: str, xs: tuple[Any, ...], t_err: BaseException | None, b_err: BaseException | None) -> str | None:
     te, be = str(t_err), str(b_err)
-    if op == "narrow" and xs[0].dim() == 0 and isinstance(b_err, IndexError) and isinstance(t_err, RuntimeError):
-        return "narrow() of a 0-d tensor raises IndexError, PyTorch RuntimeError"
     if op == "matmul" and isinstance(b_err, NotImplementedError) and max(x.dim() for x in xs) > 2:
         return "batched matmul is not implemented"
     if op == "pow" and isinstance(b_err, NotImplementedError) and isinstance(t_err, RuntimeError) and \
@@ -291,13 +290,9 @@ def known_issue(op: str, xs: tuple[Any, ...], t_err: BaseException | None, b_err
     if op in ("pow", "pow_scalar") and t_err is None and "Integers to negative integer powers" in be and \
             all(not x.dtype.is_floating_point for x in xs) and len(xs) == 2:
         return "int ** negative int tensor exponent raises; PyTorch computes it"
-    if op in ("sub", "sub_", "rsub_scalar") and b_err is None and "with a bool tensor is not supported" in te:
-        return "subtraction with bool tensors is accepted; PyTorch raises"
-    if op.endswith("_direct") or op in ("add_", "mul_", "sub_", "div_"):
-        if b_err is None and "refer to a single memory location" in te:
-            return "in-place op with a partially overlapping input is not rejected"
-        if t_err is None and "more than one element of the written-to tensor" in be and xs[0].numel() == 0:
-            return "internal-overlap check rejects an empty expanded tensor"
+    if op == "mul_direct" and b_err is None and xs[0]._base is not None and \
+            "a leaf Variable that requires grad is being used in an in-place operation" in te:
+        return "in-place op on a view taken before its base required grad: PyTorch raises the leaf error"
     return None
 
 
@@ -340,9 +335,10 @@ def run_program(torch: Any, bibun: Any, program: Program, known: list[str] | Non
             pools[name].append(seen)
     ran = 0
     loose = any(spec.dtype != "float64" for spec in program.inputs)
-    # Note: bibun's elementwise results are contiguous where PyTorch keeps the input's layout, and
-    # whether reshape/flatten/contiguous/view alias their input depends on that layout. Once such a
-    # result exists, in-place writes to program tensors are skipped (what they alias differs).
+    # Note: where a result's layout differs from PyTorch's (ops outside Note [Elementwise output
+    # layout], e.g. relu), whether reshape/flatten/contiguous/view alias their input differs too. Once
+    # such a result exists, in-place writes to program tensors are skipped (what they alias differs).
+    # BIBUN_FUZZ_STRIDES=1 reports every non-empty result whose strides differ from PyTorch's.
     aliasing_differs = False
     for n, step in enumerate(program.steps):
         op, idx, args = decide(step, pools["torch"])
@@ -355,7 +351,7 @@ def run_program(torch: Any, bibun: Any, program: Program, known: list[str] | Non
         if t_err is not None or b_err is not None:
             reason = known_issue(op, tuple(pools["torch"][i] for i in idx), t_err, b_err)
             if reason is None and op == "view" and strides_differ and "view size is not compatible" in str(t_err):
-                reason = "elementwise results are contiguous where PyTorch keeps the input's layout"
+                reason = "an input's layout differs from PyTorch's (relu's result is always contiguous)"
             if reason is not None:
                 known.append(reason)
                 if (t_err is None) != (b_err is None):
@@ -368,6 +364,9 @@ def run_program(torch: Any, bibun: Any, program: Program, known: list[str] | Non
                                f"bibun raised {type(b_err).__name__}: {b_err}")
             continue
         _check_same(t_out, b_out, where, loose=loose)
+        if _STRIDES and t_out.numel() and [s for s, n in zip(t_out.stride(), t_out.shape) if n > 1] != \
+                [s for s, n in zip(b_out.stride(), b_out.shape) if n > 1]:  # strides of size-1 dims mean nothing
+            raise Mismatch(f"{where}: strides torch {t_out.stride()} bibun {b_out.stride()}")
         if _DEBUG:
             print(where, "->", tuple(t_out.shape), t_out.stride(), b_out.stride(), _np(b_out).tolist())
         if op in ("reshape", "flatten", "contiguous", "view") and strides_differ:

@@ -47,7 +47,6 @@ _MATMUL_SHAPES = [
 ]
 
 _SPD = np.eye(3) * 3.0
-_NO_SVD_DOUBLE_BACKWARD = "bibun has no double backward through singular values (raises NotImplementedError)"
 
 
 def _spd(lib: Any, a: Any) -> Any:
@@ -121,6 +120,67 @@ def _norm_samples(variants: list, shapes: list) -> Any:
                 out.append(Sample([values(op, dtype, s, rng)], args, dict(kwargs), None, f"{s}{args}{kwargs}"))
         arr = values(op, dtype, (4, 3), rng)
         out.append(Sample([arr], (), {}, lambda t: t.mT, "mT(3,4)"))
+        return out
+
+    return gen
+
+
+def _solve_right_samples(op: OpInfo, dtype: str, rng: np.random.RandomState) -> list:
+    """``linalg.solve(A, B, left=False)``: X A = B, B a batch of rows (a vector B raises, as in PyTorch)."""
+    out = []
+    for sa, sb in [((3, 3), (2, 3)), ((3, 3), (3, 3)), ((2, 3, 3), (4, 3)), ((3, 3), (2, 1, 3)), ((2, 1, 2, 2), (3, 2, 2)),
+                   ((1, 1), (1,)), ((2, 1, 1), (2, 1)), ((3, 3), (0, 3)), ((0, 0), (2, 0))]:
+        a = values(op, dtype, sa, rng)
+        if dtype in FLOATS:
+            a = a + np.eye(sa[-1], dtype=dtype) * 3
+        out.append(Sample([a, values(op, dtype, sb, rng)], (), {"left": False}, None, f"{sa}{sb}"))
+    a = values(op, dtype, (3, 3), rng)
+    if dtype in FLOATS:
+        a = a + np.eye(3, dtype=dtype) * 3
+    out.append(Sample([a.T.copy(), values(op, dtype, (2, 3), rng)], (), {"left": False}, lambda t: t.mT, "mT(3,3)"))
+    return out
+
+
+def _canonical_signs(lib: Any, m: Any, dim: int) -> Any:
+    """``m`` with each vector along ``dim`` (a singular vector) times the sign of its entry of largest magnitude:
+    one representative of the vectors' sign freedom, the same in both libraries (and differentiable)."""
+    if m.numel() == 0:
+        return m
+    return m * m.gather(dim, m.abs().argmax(dim, keepdim=True)).sign()
+
+
+def _svd_gauge_fixed(lib: Any) -> Any:
+    """``linalg.svd`` with the singular vectors' signs fixed, so that values and gradients compare."""
+
+    def f(a: Any, **kw: Any) -> Any:
+        u, s, vh = lib.linalg.svd(a, **kw)
+        return _canonical_signs(lib, u, -2), s, _canonical_signs(lib, vh, -1)
+
+    return f
+
+
+def _old_svd_gauge_fixed(lib: Any) -> Any:
+    def f(a: Any, **kw: Any) -> Any:
+        u, s, v = lib.svd(a, **kw)
+        return _canonical_signs(lib, u, -2), s, _canonical_signs(lib, v, -2)
+
+    return f
+
+
+def _svd_samples(shapes: list) -> Any:
+    """Matrices with distinct singular values; full U / Vh only where their extra vectors are unique up to sign
+    (|m - n| <= 1); those extra vectors take no part in the gradient (as in PyTorch), so no gradcheck there."""
+
+    def gen(op: OpInfo, dtype: str, rng: np.random.RandomState) -> list:
+        out = []
+        for s, kwargs in shapes:
+            full = kwargs.get("full_matrices", True) if op.name == "linalg_svd" else not kwargs.get("some", True)
+            extra = full and kwargs.get("compute_uv", True) and s[-1] != s[-2]
+            out.append(Sample([values(op, dtype, s, rng)], (), dict(kwargs), None, f"{s}{kwargs}",
+                              gradcheck=not extra))
+        arr = values(op, dtype, (3, 2), rng)
+        out.append(Sample([arr], (), {"full_matrices": False} if op.name == "linalg_svd" else {}, lambda t: t.mT,
+                          "mT(2,3)"))
         return out
 
     return gen
@@ -206,6 +266,26 @@ OPS = [
            errors=(lambda lib, x: lib.linalg.solve(x, x), lambda lib, x: lib.linalg.solve(lib.zeros(2, 2), x[0, :2]),
                    lambda lib, x: lib.linalg.solve(lib.eye(4), x[0].double()),
                    lambda lib, x: lib.linalg.solve(x[0], x[0]))),
+    OpInfo("linalg_solve_left_false", fn=lambda lib: lib.linalg.solve, dtypes=FLOATS, inplace=False, method=False,
+           samples=_solve_right_samples,
+           errors=(lambda lib, x: lib.linalg.solve(lib.eye(3), x, left=False),
+                   lambda lib, x: lib.linalg.solve(lib.eye(3), lib.ones(3), left=False),
+                   lambda lib, x: lib.linalg.solve(lib.eye(4).expand(2, 4, 4), x, left=False),
+                   lambda lib, x: lib.linalg.solve(lib.zeros(4, 4), x, left=False),
+                   lambda lib, x: lib.linalg.solve(lib.eye(4), x, left=1))),
+    OpInfo("linalg_svd", fn=_svd_gauge_fixed, dtypes=FLOATS, inplace=False, method=False, has_out=False,
+           samples=_svd_samples([((3, 3), {}), ((3, 2), {"full_matrices": False}), ((2, 3), {"full_matrices": False}),
+                                 ((2, 3, 2), {"full_matrices": False}), ((3, 2), {}), ((2, 3), {}),
+                                 ((2, 2, 3), {"full_matrices": True}), ((0, 3), {}), ((3, 0), {"full_matrices": False}),
+                                 ((2, 0, 2), {})]),
+           errors=(lambda lib, x: lib.linalg.svd(x[0]), lambda lib, x: lib.linalg.svd(x.long()),
+                   lambda lib, x: lib.linalg.svd(x, driver="gesvd"), lambda lib, x: lib.linalg.svd(x, None),
+                   lambda lib, x: lib.linalg.svd(lib.full((2, 2), float("nan"))))),
+    OpInfo("svd", fn=_old_svd_gauge_fixed, dtypes=FLOATS, inplace=False, method=False, has_out=False,
+           samples=_svd_samples([((3, 2), {}), ((2, 3), {"some": True}), ((3, 2), {"some": False}),
+                                 ((2, 2, 3), {"compute_uv": False}), ((2, 3), {"some": False, "compute_uv": False}),
+                                 ((0, 2), {})]),
+           errors=(lambda lib, x: lib.svd(x[0]), lambda lib, x: lib.svd(x.long()), lambda lib, x: lib.svd(x, 1))),
     OpInfo("linalg_cholesky", fn=lambda lib: lambda a, **kw: lib.linalg.cholesky(_spd(lib, a), **kw),
            dtypes=FLOATS, inplace=False, method=False, has_out=False,
            samples=_pairs([(((3, 3),), {}), (((2, 3, 3),), {}), (((3, 3),), {"upper": True})]),
@@ -237,11 +317,9 @@ OPS = [
                    lambda lib, x: lib.linalg.norm(x.long()))),
     OpInfo("linalg_svdvals", fn=lambda lib: lib.linalg.svdvals, dtypes=FLOATS, inplace=False, method=False,
            samples=_norm_samples([((), {})], [(2, 3), (3, 2), (2, 2, 3), (0, 3)]),
-           xfail={("gradgradcheck", "float64"): _NO_SVD_DOUBLE_BACKWARD},
            errors=(lambda lib, x: lib.linalg.svdvals(x[0]), lambda lib, x: lib.linalg.svdvals(x.long()))),
     OpInfo("linalg_matrix_norm_svd", fn=lambda lib: lib.linalg.matrix_norm, dtypes=FLOATS, inplace=False,
            method=False,
            samples=_norm_samples([(("nuc",), {}), ((2,), {}), ((-2,), {"keepdim": True}), (("nuc",), {"dim": (0, 2)})],
-                                 [(2, 3, 2)]),
-           xfail={("gradgradcheck", "float64"): _NO_SVD_DOUBLE_BACKWARD}),
+                                 [(2, 3, 2)])),
 ]

@@ -12,7 +12,7 @@ import math
 from typing import Any
 
 import numpy as np
-from op_info import FLOATS, INTS, LibDtype, OpInfo, Sample, layouts, not_a_tensor, values
+from op_info import FLOATS, INTS, LibDtype, OpInfo, Sample, layouts, leaf_inplace, not_a_tensor, values
 
 _VAR_FAMILY = ("var", "std", "var_mean", "std_mean")
 
@@ -62,6 +62,21 @@ def _constant_rows(args: tuple, kwargs: dict, tag: str, dtype: str) -> list:
     return [Sample([np.full((2, 3), 0.5, dtype=dtype)], args, dict(kwargs), None, f"constant{tag}", gradcheck=False)]
 
 
+def _mode_rows(args: tuple, kwargs: dict, tag: str, dtype: str) -> list:
+    """Rows long enough for std::sort's introsort (more than 16 elements), with many ties, -0.0 and NaN:
+    the value and index that mode picks among equally frequent values, as PyTorch's CPU kernel picks."""
+    rng = np.random.RandomState(7)
+    many = rng.randint(0, 4, size=(3, 40))
+    out = [Sample([many.astype(dtype)], args, dict(kwargs), None, f"many_ties{tag}", gradcheck=False)]
+    if dtype in FLOATS:
+        special = many.astype(dtype)
+        special[0, ::3] = math.nan
+        special[1, special[1] == 0] = -0.0
+        special[2, ::5] = math.inf
+        out.append(Sample([special], args, dict(kwargs), None, f"many_special{tag}", grad=False))
+    return out
+
+
 def _row(name: str, **kw: Any) -> OpInfo:
     extra = kw.pop("extra", None)
     kw.setdefault("inplace", False)
@@ -106,21 +121,30 @@ REDUCTIONS = [
          variants=[((), {}), ((1,), {}), ((), {"dim": 0, "keepdim": True, "correction": 0})]),
     _row("std_mean", dtypes=FLOATS, method=False, has_out=False, extra=_constant_rows,
          variants=[((), {}), ((-1,), {"unbiased": False}), ((), {"dim": (0, 1), "keepdim": True})]),
-    _row("norm", dtypes=FLOATS, has_out=False,
+    _row("norm", dtypes=FLOATS, has_out=True,
          variants=[((), {}), ((1,), {}), ((math.inf,), {"dim": 1}), ((-math.inf,), {}), (("fro",), {"dim": (0, 1)}),
                    ((3,), {"dim": -1, "keepdim": True}), ((0.5,), {"dim": 0})],
          errors=(not_a_tensor("norm"), lambda lib, x: lib.norm(x.long()))),
     _row("logsumexp", variants=[((1,), {}), ((-1,), {"keepdim": True}), (((0, 1),), {})],
          errors=(not_a_tensor("logsumexp"), lambda lib, x: lib.logsumexp(x))),
-    _row("cumsum", variants=_SCAN + [((1,), {"dtype": LibDtype("float64")})],
-         errors=(not_a_tensor("cumsum"), lambda lib, x: lib.cumsum(x), _bad_dim("cumsum", (0,)))),
-    _row("cumprod", variants=_SCAN, extra=_with_zeros, domain=(0.5, 1.5)),
+    _row("cumsum", variants=_SCAN + [((1,), {"dtype": LibDtype("float64")})], inplace=True,
+         errors=(not_a_tensor("cumsum"), lambda lib, x: lib.cumsum(x), _bad_dim("cumsum", (0,)),
+                 leaf_inplace("cumsum"), lambda lib, x: x.cumsum_(2), lambda lib, x: (x * 1).cumsum_(0, dtype=lib.float64),
+                 lambda lib, x: lib.cumsum(x.requires_grad_(), 0, dtype=lib.int64))),
+    _row("cumprod", variants=_SCAN + [((), {"dim": 0, "dtype": LibDtype("float64")})], extra=_with_zeros,
+         domain=(0.5, 1.5), inplace=True,
+         errors=(not_a_tensor("cumprod"), leaf_inplace("cumprod"), lambda lib, x: x.bool().cumprod_(0),
+                 lambda lib, x: lib.cumprod(x.requires_grad_(), 1, dtype=lib.int32))),
     _row("cummax", variants=_SCAN),
     _row("cummin", variants=_SCAN),
     _row("all", differentiable=False, variants=_DIMS),
     _row("any", differentiable=False, variants=_DIMS),
     _row("count_nonzero", differentiable=False, has_out=False, variants=[((), {}), ((1,), {}), ((), {"dim": (0, 1)})]),
     _row("median", dtypes=FLOATS + INTS, variants=_ONE_DIM),
+    _row("mode", variants=[((), {}), ((0,), {}), ((), {"dim": -1, "keepdim": True}), ((1, True), {})],
+         extra=_mode_rows,
+         errors=(not_a_tensor("mode"), _bad_dim("mode", 2), _bad_dim("mode", (0,)), lambda lib, x: lib.mode(x[:, :0]),
+                 lambda lib, x: lib.mode(x, 0.5))),
     _row("nansum", variants=_DIMS[:3]),
     _row("nanmean", dtypes=FLOATS, variants=_DIMS[:3]),
     _row("aminmax", variants=[((), {}), ((), {"dim": 1}), ((), {"dim": -1, "keepdim": True})],

@@ -226,11 +226,15 @@ def test_inplace_scaled_product_rebases_history_like_torch(torch: Any) -> None:
         bibun.ones(4).addmm_(bibun.ones(2, 3), bibun.ones(3, 4))
 
 
-def test_singular_values_have_first_derivatives_only() -> None:
-    x = bibun.tensor(np.random.RandomState(5).standard_normal((3, 2)), requires_grad=True)
-    s = bibun.linalg.svdvals(x)
-    (g,) = bibun.autograd.grad(s.sum(), x)
-    u, _, vt = np.linalg.svd(to_numpy(x), full_matrices=False)
-    np.testing.assert_allclose(to_numpy(g), u @ vt, rtol=1e-10)
-    with pytest.raises(NotImplementedError, match="double backward through singular values"):
-        bibun.autograd.grad(bibun.linalg.svdvals(x).sum(), x, create_graph=True)
+def test_singular_values_differentiate_twice_like_torch(torch: Any) -> None:
+    arr = np.random.RandomState(5).standard_normal((3, 2))
+    w = np.random.RandomState(6).standard_normal((3, 2))
+    second = {}
+    for lib in (bibun, torch):
+        x = make_tensor(lib, arr, requires_grad=True)
+        (g,) = lib.autograd.grad(lib.linalg.svdvals(x).sum(), x, create_graph=True)
+        (gg,) = lib.autograd.grad((g * make_tensor(lib, w)).sum(), x)
+        second[lib.__name__] = (to_numpy(g), to_numpy(gg))
+    u, _, vt = np.linalg.svd(arr, full_matrices=False)
+    np.testing.assert_allclose(second["bibun"][0], u @ vt, rtol=1e-10)
+    np.testing.assert_allclose(second["bibun"][1], second["torch"][1], rtol=1e-9, atol=1e-12)

@@ -163,7 +163,12 @@ def test_freed_by_reference_counting_alone(build: Scenario, use_gc: bool) -> Non
 
 @pytest.mark.parametrize(
     "build",
-    [saved_outputs, hook_holding_another_tensor, custom_function_saving_input_and_output, retained_graph_dropped],
+    [
+        saved_outputs,
+        hook_holding_another_tensor,
+        custom_function_saving_input_and_output,
+        retained_graph_dropped,
+    ],
 )
 def test_pytorch_frees_the_same_scenarios_without_gc(torch: Any, build: Scenario) -> None:
     # The oracle agrees that these scenarios need no cycle collection.
@@ -198,7 +203,9 @@ def test_create_graph_backward_warns_once_about_the_cycle_like_pytorch(torch: An
         "print(counts)\n"
     )
     outs = [
-        subprocess.run([sys.executable, "-c", code.format(lib=lib)], capture_output=True, text=True, check=True).stdout
+        subprocess.run(
+            [sys.executable, "-c", code.format(lib=lib)], capture_output=True, text=True, check=True
+        ).stdout
         for lib in ("torch", "bibun")
     ]
     assert outs[0] == outs[1]
@@ -215,28 +222,14 @@ def test_create_graph_backward_still_gives_second_derivatives() -> None:
     assert x.grad.tolist() == [6.0, 12.0]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known gap: bibun.Tensor has no tp_traverse, so the gc cannot see a cycle that runs through "
-    "C++ (tensor -> grad_fn -> ctx -> tensor); PyTorch's gc collects it",
-)
-def test_custom_function_storing_its_output_on_ctx_is_collected_by_gc() -> None:
-    assert alive_after_drop(bibun, custom_function_storing_output_on_ctx, True) == [False]
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="known gap: leaf hooks live in C++ (AutogradMeta), invisible to the gc; PyTorch's gc collects "
-    "a leaf whose hook closes over the leaf",
-)
-def test_leaf_hook_closing_over_its_leaf_is_collected_by_gc() -> None:
-    assert alive_after_drop(bibun, leaf_hook_closing_over_the_leaf, True) == [False]
-
-
-def test_pytorch_collects_the_cycles_bibun_cannot_yet(torch: Any) -> None:
-    # What the two xfails above ask for, shown on the oracle.
-    assert alive_after_drop(torch, custom_function_storing_output_on_ctx, True) == [False]
-    assert alive_after_drop(torch, leaf_hook_closing_over_the_leaf, True) == [False]
+@pytest.mark.parametrize("lib_name", ["torch", "bibun"])
+@pytest.mark.parametrize("build", [custom_function_storing_output_on_ctx, leaf_hook_closing_over_the_leaf])
+def test_cycles_through_cpp_are_collected_by_gc(torch: Any, lib_name: str, build: Scenario) -> None:
+    # tensor -> grad_fn -> ctx -> tensor, and leaf -> hook -> leaf: the gc sees them through
+    # bibun.Tensor's tp_traverse (Note [Tensor gc traversal]), as PyTorch's gc does.
+    lib = torch if lib_name == "torch" else bibun
+    assert alive_after_drop(lib, build, False) == [True]  # a real cycle: reference counting alone keeps it
+    assert alive_after_drop(lib, build, True) == [False]
 
 
 def test_saved_intermediates_are_freed_by_backward_while_the_output_lives(torch: Any) -> None:
@@ -305,9 +298,7 @@ def test_absurd_allocation_raises_pytorchs_allocator_error(torch: Any, make: Cal
     assert re.search(pattern, str(got.value))[1] == re.search(pattern, str(expected.value))[1]
 
 
-@pytest.mark.parametrize(
-    "shape", [(2**32, 2**32), (2**31, 2**31, 4), (0, 2**32, 2**32), (2**62, 4)], ids=str
-)
+@pytest.mark.parametrize("shape", [(2**32, 2**32), (2**31, 2**31, 4), (0, 2**32, 2**32), (2**62, 4)], ids=str)
 def test_sizes_that_overflow_raise_runtime_error_like_pytorch(torch: Any, shape: tuple[int, ...]) -> None:
     with pytest.raises(RuntimeError, match="overflow"):
         torch.empty(shape)

@@ -156,9 +156,12 @@ def test_one_hot_matches_torch(torch):
     assert b.dtype == np.int64
 
 
-def test_pad_circular_mode_is_not_supported():
-    with pytest.raises(NotImplementedError, match="circular"):
-        F.pad(bibun.ones(2, 3), (1, 1), mode="circular")
+def test_pad_circular_mode_wraps_around_as_torch(torch):
+    # more cases (dims, crops, dtypes, gradients) in the op table's pad_circular row
+    x = np.arange(6.0).reshape(2, 3)
+    got = F.pad(make_tensor(bibun, x), (2, 1), mode="circular")
+    want = torch.nn.functional.pad(make_tensor(torch, x), (2, 1), mode="circular")
+    np.testing.assert_array_equal(to_numpy(got), to_numpy(want))
 
 
 # ---- modules --------------------------------------------------------------------------------------

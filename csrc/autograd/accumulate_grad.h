@@ -16,7 +16,8 @@ class AccumulateGrad : public Node {
 
   // Adds `grad` into `leaf`'s .grad following PyTorch: the first gradient is stolen when
   // nobody else holds it and its layout matches, else copied; later ones are added (in
-  // place without create_graph, out of place with it).
+  // place without create_graph, out of place with it). A non-leaf (backward(inputs=...)) gets
+  // retain_grad's rule instead: a clone, then out-of-place sums.
   static void accumulate(const Tensor& leaf, Tensor grad);
 
  private:

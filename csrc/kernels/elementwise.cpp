@@ -4,6 +4,7 @@
 
 #include "kernels/kernels.h"
 #include "kernels/loop_helpers.h"
+#include "kernels/vec_math.h"
 
 namespace bibun::kernels {
 
@@ -11,9 +12,16 @@ namespace {
 
 using loop::run;
 
+// std::exp, or the vectorisable float32 one.
+template <typename T>
+T exp_of(T x) {
+  if constexpr (std::is_same_v<T, float>) return vec::exp(x);
+  else return std::exp(x);
+}
+
 template <typename T>
 T sigmoid_of(T x) {
-  return T(1) / (T(1) + std::exp(-x));
+  return T(1) / (T(1) + exp_of(-x));
 }
 template <typename T>
 T log_sigmoid_of(T x) {
@@ -66,7 +74,7 @@ void unary(UnaryOp op, const Tensor& out, const Tensor& a) {
   const char* names[] = {"neg", "exp", "log", "sigmoid", "log_sigmoid", "abs", "sign", "sqrt", "reciprocal", "logical_not"};
   dispatch_floating(a.dtype(), names[static_cast<int>(op)], [&]<typename T>() {
     switch (op) {
-      case UnaryOp::Exp: run<T, T>(plan, [](T x) { return std::exp(x); }); break;
+      case UnaryOp::Exp: run<T, T>(plan, [](T x) { return exp_of(x); }); break;
       case UnaryOp::Log: run<T, T>(plan, [](T x) { return std::log(x); }); break;
       case UnaryOp::Sigmoid: run<T, T>(plan, [](T x) { return sigmoid_of(x); }); break;
       case UnaryOp::LogSigmoid: run<T, T>(plan, [](T x) { return log_sigmoid_of(x); }); break;
@@ -156,6 +164,8 @@ void pow_scalar(const Tensor& out, const Tensor& a, Scalar exponent) {
       if (e == T(2)) run<T, T>(plan, [](T x) { return x * x; });
       else if (e == T(1)) run<T, T>(plan, [](T x) { return x; });
       else if (e == T(0.5)) run<T, T>(plan, [](T x) { return std::sqrt(x); });
+      else if (e == T(-0.5)) run<T, T>(plan, [](T x) { return T(1) / std::sqrt(x); });  // PyTorch's rsqrt: nan at -inf
+      else if (e == T(-2)) run<T, T>(plan, [](T x) { return T(1) / (x * x); });  // rounded as PyTorch rounds it
       else if (e == T(3)) run<T, T>(plan, [](T x) { return x * x * x; });
       else run<T, T>(plan, [e](T x) { return std::pow(x, e); });
     } else {

@@ -65,9 +65,9 @@ void potrf(int n, T* a, int* info) {
 }
 
 template <typename T>
-void gesdd(int m, int n, T* a, T* s, T* u, T* vt, T* work, int lwork, int* iwork, int* info) {
-  int lda = std::max(m, 1), ldu = std::max(m, 1), ldvt = std::max(std::min(m, n), 1);
-  char jobz = 'S';
+void gesdd(char jobz, int m, int n, T* a, T* s, T* u, T* vt, T* work, int lwork, int* iwork, int* info) {
+  const int ldvt = std::max(jobz == 'A' ? n : std::min(m, n), 1);
+  int lda = std::max(m, 1), ldu = std::max(m, 1);
   if constexpr (std::is_same_v<T, float>)
     scipy_sgesdd_(&jobz, &m, &n, a, &lda, s, u, &ldu, vt, &ldvt, work, &lwork, iwork, info, 1);
   else scipy_dgesdd_(&jobz, &m, &n, a, &lda, s, u, &ldu, vt, &ldvt, work, &lwork, iwork, info, 1);
@@ -144,28 +144,31 @@ std::vector<int> cholesky(const Tensor& a) {
   return info;
 }
 
-void svd(const Tensor& a, const Tensor& u, const Tensor& s, const Tensor& vt) {
+std::vector<int> svd(const Tensor& a, const Tensor& u, const Tensor& s, const Tensor& vt, char jobz) {
   const int64_t m64 = a.sizes()[a.dim() - 2], n64 = a.sizes()[a.dim() - 1];
   BIBUN_CHECK(m64 <= INT_MAX && n64 <= INT_MAX, "matrix dimensions exceed LAPACK's 32-bit indices");
   const int m = static_cast<int>(m64), n = static_cast<int>(n64), k = std::min(m, n);
-  if (k == 0) return;
+  if (k == 0) return {};
   const int64_t batches = a.numel() / (m64 * n64);
+  // Columns of U and rows of Vt per matrix: k for 'S', m and n for 'A'; none for 'N'.
+  const int64_t u_cols = jobz == 'A' ? m : (jobz == 'S' ? k : 0), vt_rows = jobz == 'A' ? n : (jobz == 'S' ? k : 0);
+  std::vector<int> info(batches, 0);
   dispatch_lapack(a.dtype(), [&]<typename T>() {
-    T *d = a.data<T>(), *ud = u.data<T>(), *sd = s.data<T>(), *vd = vt.data<T>();
+    T *d = a.data<T>(), *sd = s.data<T>();
+    T* ud = u_cols ? u.data<T>() : nullptr;
+    T* vd = vt_rows ? vt.data<T>() : nullptr;
+    T dummy[1] = {};
     std::vector<int> iwork(8 * static_cast<size_t>(k));
     T query{};
-    int info = 0;
-    gesdd<T>(m, n, d, sd, ud, vd, &query, -1, iwork.data(), &info);
+    int q = 0;
+    gesdd<T>(jobz, m, n, d, sd, ud ? ud : dummy, vd ? vd : dummy, &query, -1, iwork.data(), &q);
     int lwork = std::max(static_cast<int>(query), 1);
     std::vector<T> work(lwork);
-    for (int64_t i = 0; i < batches; ++i) {
-      gesdd<T>(m, n, d + i * m64 * n64, sd + i * k, ud + i * m64 * k, vd + i * k * n64, work.data(), lwork,
-               iwork.data(), &info);
-      BIBUN_CHECK_T(LinAlgError, info == 0, "linalg.svd: The algorithm failed to converge because the input matrix "
-                                            "is ill-conditioned or has too many repeated singular values (error code: ",
-                    info, ").");
-    }
+    for (int64_t i = 0; i < batches; ++i)
+      gesdd<T>(jobz, m, n, d + i * m64 * n64, sd + i * k, ud ? ud + i * m64 * u_cols : dummy,
+               vd ? vd + i * vt_rows * n64 : dummy, work.data(), lwork, iwork.data(), &info[i]);
   });
+  return info;
 }
 
 }  // namespace bibun::kernels

@@ -35,9 +35,10 @@ std::vector<int> lu_inverse(const Tensor& lu, const std::vector<int>& pivots);  
 void lu_solve(const Tensor& lu, const std::vector<int>& pivots, const Tensor& b, int64_t k);  // getrs
 // Lower Cholesky factor (potrf 'L'); the strict upper triangle is zeroed.
 std::vector<int> cholesky(const Tensor& a);
-// Thin singular value decomposition (gesdd) of a batch of column-major m x n matrices: u (m x k)
-// and vt (k x n) column-major batches, s a batch of k = min(m, n) values (descending). `a` is
-// destroyed.
-void svd(const Tensor& a, const Tensor& u, const Tensor& s, const Tensor& vt);
+// Singular value decomposition (gesdd) of a batch of column-major m x n matrices, k = min(m, n):
+// s a batch of k values (descending); with jobz 'S' u (m x k) and vt (k x n), with 'A' u (m x m)
+// and vt (n x n), both column-major batches; with 'N' only s (u and vt are not touched). `a` is
+// destroyed. Returns LAPACK's info per matrix (-4: a NaN entry; > 0: no convergence).
+std::vector<int> svd(const Tensor& a, const Tensor& u, const Tensor& s, const Tensor& vt, char jobz = 'S');
 
 }  // namespace bibun::kernels

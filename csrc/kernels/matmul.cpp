@@ -1,7 +1,8 @@
 // Matrix multiply on OpenBLAS (scipy-openblas32: symbols carry a scipy_ prefix, 32-bit
 // indices) for float32/float64; a plain loop for integer and bool dtypes.
 #include <climits>
-#include <mutex>
+#include <algorithm>
+#include <type_traits>
 
 #include <cblas.h>
 
@@ -12,6 +13,62 @@
 namespace bibun::kernels {
 
 namespace {
+
+// Note [One thread pool]
+// OpenBLAS (a pthreads build) keeps its own worker threads, which spin for a while after each
+// call; bibun's elementwise kernels run on OpenMP threads. On a machine with few cores the two
+// pools spinning against each other made mid-sized steps (an MLP's mm, then relu, then mm)
+// several times slower. So OpenBLAS always runs single-threaded, and bibun splits a large
+// product into row or column blocks over its OpenMP threads itself: one pool, whose size is
+// set_num_threads.
+const bool kBlasSingleThreaded = (scipy_openblas_set_num_threads(1), true);
+
+// Below this many multiply-adds a product runs on one thread (OpenBLAS's own threshold).
+constexpr double kGemmParallelWork = 65536.0 * 4;
+
+template <typename T>
+void gemm_call(bool ta, bool tb, int m, int n, int k, T alpha, const T* a, int lda, const T* b, int ldb, T beta,
+               T* c, int ldc) {
+  auto cta = ta ? CblasTrans : CblasNoTrans, ctb = tb ? CblasTrans : CblasNoTrans;
+  if constexpr (std::is_same_v<T, float>)
+    scipy_cblas_sgemm(CblasRowMajor, cta, ctb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  else
+    scipy_cblas_dgemm(CblasRowMajor, cta, ctb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+
+// c (m x n, row-major, ldc) = alpha * op(a) @ op(b) + beta * c, split over OpenMP threads into
+// blocks of rows of c (when m >= n) or of columns. op(a) is a's transpose when ta; a block of
+// rows of op(a) then starts i0 columns into a's storage, else i0 rows.
+template <typename T>
+void gemm(bool ta, bool tb, int m, int n, int k, T alpha, const T* a, int lda, const T* b, int ldb, T beta, T* c,
+          int ldc) {
+  (void)kBlasSingleThreaded;
+#ifdef _OPENMP
+  const int threads = omp_get_max_threads();
+  if (threads > 1 && !omp_in_parallel() && double(m) * n * k > kGemmParallelWork) {
+    const bool by_rows = m >= n;
+    const int extent = by_rows ? m : n;
+    const int blocks = std::min(threads, std::max(1, extent / 16));
+    if (blocks > 1) {
+      // Blocks are multiples of 16 so every thread's panel stays aligned to the BLAS kernel.
+      const int step = ((extent + blocks - 1) / blocks + 15) / 16 * 16;
+#pragma omp parallel for num_threads(blocks) schedule(static, 1)
+      for (int blk = 0; blk < blocks; ++blk) {
+        const int lo = blk * step, hi = std::min(extent, lo + step);
+        if (lo >= hi) continue;
+        if (by_rows)
+          gemm_call<T>(ta, tb, hi - lo, n, k, alpha, a + (ta ? lo : int64_t{lo} * lda), lda, b, ldb, beta,
+                       c + int64_t{lo} * ldc, ldc);
+        else
+          gemm_call<T>(ta, tb, m, hi - lo, k, alpha, a, lda, b + (tb ? int64_t{lo} * ldb : lo), ldb, beta, c + lo,
+                       ldc);
+      }
+      return;
+    }
+  }
+#endif
+  gemm_call<T>(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
 
 // A matrix BLAS can read as it is: one of its strides is 1 (row- or column-major).
 struct BlasMatrix {
@@ -59,15 +116,13 @@ void mm(const Tensor& out, const Tensor& a_in, const Tensor& b_in) {
     Tensor a = blas_readable(a_in) ? a_in : contiguous_copy(a_in);
     Tensor b = blas_readable(b_in) ? b_in : contiguous_copy(b_in);
     BlasMatrix A = as_blas(a), B = as_blas(b);
-    auto ta = A.transposed ? CblasTrans : CblasNoTrans;
-    auto tb = B.transposed ? CblasTrans : CblasNoTrans;
     int ldc = static_cast<int>(std::max<int64_t>(n, 1));
     if (out.dtype() == ScalarType::Float32) {
-      scipy_cblas_sgemm(CblasRowMajor, ta, tb, m, n, k, 1.0f, static_cast<const float*>(A.data), A.ld,
-                        static_cast<const float*>(B.data), B.ld, 0.0f, out.data<float>(), ldc);
+      gemm<float>(A.transposed, B.transposed, m, n, k, 1.0f, static_cast<const float*>(A.data), A.ld,
+                  static_cast<const float*>(B.data), B.ld, 0.0f, out.data<float>(), ldc);
     } else {
-      scipy_cblas_dgemm(CblasRowMajor, ta, tb, m, n, k, 1.0, static_cast<const double*>(A.data), A.ld,
-                        static_cast<const double*>(B.data), B.ld, 0.0, out.data<double>(), ldc);
+      gemm<double>(A.transposed, B.transposed, m, n, k, 1.0, static_cast<const double*>(A.data), A.ld,
+                   static_cast<const double*>(B.data), B.ld, 0.0, out.data<double>(), ldc);
     }
     return;
   }
@@ -117,32 +172,19 @@ void gemm_one(const MatrixAt& a, const MatrixAt& b, T* out, int64_t n, T alpha, 
   int lda = static_cast<int>(std::max<int64_t>(ta ? a.s1 : a.s0, 1));
   int ldb = static_cast<int>(std::max<int64_t>(tb ? b.s1 : b.s0, 1));
   int m = static_cast<int>(a.rows), k = static_cast<int>(a.cols), nn = static_cast<int>(n);
-  auto cta = ta ? CblasTrans : CblasNoTrans, ctb = tb ? CblasTrans : CblasNoTrans;
-  if constexpr (std::is_same_v<T, float>)
-    scipy_cblas_sgemm(CblasRowMajor, cta, ctb, m, nn, k, alpha, reinterpret_cast<const float*>(a.data), lda,
-                      reinterpret_cast<const float*>(b.data), ldb, beta, out, std::max(nn, 1));
-  else
-    scipy_cblas_dgemm(CblasRowMajor, cta, ctb, m, nn, k, alpha, reinterpret_cast<const double*>(a.data), lda,
-                      reinterpret_cast<const double*>(b.data), ldb, beta, out, std::max(nn, 1));
+  gemm<T>(ta, tb, m, nn, k, alpha, reinterpret_cast<const T*>(a.data), lda, reinterpret_cast<const T*>(b.data), ldb,
+          beta, out, std::max(nn, 1));
 }
 
-// Runs f(i) for every batch index, over threads when the matrices are small (BLAS then runs
-// single-threaded per call) and there are several of them.
+// Runs f(i) for every batch index, over threads when the matrices are small and there are
+// several of them (a large matrix splits itself, Note [One thread pool]).
 template <typename F>
 void for_each_batch(int64_t batches, int64_t work_per_batch, F&& f) {
 #ifdef _OPENMP
   if (batches > 1 && work_per_batch < 128 * 128 * 128 && batches * work_per_batch >= 2 * kGrainSize &&
       omp_get_max_threads() > 1 && !omp_in_parallel()) {
-    // One BLAS thread per call inside the loop: OpenBLAS's pthreads build would otherwise detect
-    // the OpenMP loop, warn on stderr and serialise. Its thread count is process-wide, hence the
-    // lock: two concurrent calls must not restore each other's value.
-    static std::mutex blas_threads_mutex;
-    std::lock_guard<std::mutex> lock(blas_threads_mutex);
-    const int blas_threads = scipy_openblas_get_num_threads();
-    scipy_openblas_set_num_threads(1);
 #pragma omp parallel for schedule(static)
     for (int64_t i = 0; i < batches; ++i) f(i);
-    scipy_openblas_set_num_threads(blas_threads);
     return;
   }
 #endif
@@ -212,7 +254,6 @@ void gemm_batched(const Tensor& out, const Tensor& a_in, const Tensor& b_in, Sca
 
 void set_num_threads(int n) {
   BIBUN_CHECK(n > 0, "set_num_threads expects a positive integer");
-  scipy_openblas_set_num_threads(n);
 #ifdef _OPENMP
   omp_set_num_threads(n);
 #endif

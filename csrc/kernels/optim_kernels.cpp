@@ -88,6 +88,10 @@ void sgd(const tensor_list& params, const tensor_list& grads, const tensor_list&
         if (has_wd) g = g + wd * pv;
         return g;
       };
+      if (!use_momentum && !has_wd && !maximize) {  // plain SGD: a loop the compiler vectorises
+        for_each_elem<T, 2>({&p, &grads[i]}, [neg_lr](T& pv, T& g) { pv = pv + neg_lr * g; });
+        return;
+      }
       if (!use_momentum) {
         for_each_elem<T, 2>({&p, &grads[i]}, [&](T& pv, T& g) { pv = pv + neg_lr * direction(pv, g); });
         return;

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <limits>
 #include <numeric>
+#include <utility>
 #include <vector>
 
 #include "kernels/kernels.h"
@@ -70,6 +71,7 @@ void reduce_typed(RowReduce op, const T* in, int64_t rows, int64_t cols, const T
   int64_t* idx = index.defined() && op != RowReduce::Var ? index.data<int64_t>() : nullptr;
   for_rows(rows, cols, [&](int64_t rb, int64_t re) {
     std::vector<int64_t> order;
+    std::vector<std::pair<T, int64_t>> pairs;
     for (int64_t r = rb; r < re; ++r) {
       const T* x = in + r * cols;
       switch (op) {
@@ -125,6 +127,27 @@ void reduce_typed(RowReduce op, const T* in, int64_t rows, int64_t cols, const T
                            [x](int64_t a, int64_t b) { return x[a] < x[b] || (x[a] == x[b] && a < b); });
           out.data<T>()[r] = x[*nth];
           if (idx) idx[r] = *nth;
+          break;
+        }
+        case RowReduce::Mode: {
+          // PyTorch's CPU mode: (value, position) pairs sorted by value alone with std::sort, then
+          // the first run of maximal length; its value and the position that ends the run. Kept
+          // as is (not a stable sort) so that ties and NaN land where PyTorch's do.
+          pairs.resize(cols);
+          for (int64_t j = 0; j < cols; ++j) pairs[j] = {x[j], j};
+          std::sort(pairs.begin(), pairs.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+          int64_t best = 0, run = 0;
+          T value = cols ? pairs[0].first : T(0);
+          int64_t at = 0;
+          for (int64_t j = 0; j < cols; ++j) {
+            ++run;
+            if (j == cols - 1 || pairs[j].first != pairs[j + 1].first) {
+              if (run > best) value = pairs[j].first, at = pairs[j].second, best = run;
+              run = 0;
+            }
+          }
+          out.data<T>()[r] = value;
+          if (idx) idx[r] = at;
           break;
         }
         case RowReduce::Var: {

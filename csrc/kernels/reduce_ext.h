@@ -16,9 +16,9 @@ struct Rows {
 };
 Rows to_rows(const Tensor& in, const std::vector<int64_t>& dims);
 
-enum class RowReduce { Prod, Amax, Amin, Max, Min, Var, Logsumexp, Median, NanSum, CountNonzero };
+enum class RowReduce { Prod, Amax, Amin, Max, Min, Var, Logsumexp, Median, NanSum, CountNonzero, Mode };
 // One value per row into the contiguous `out` (Prod/NanSum: `in` already in out's dtype;
-// CountNonzero: int64 out). Max/Min/Median also write the row position into `index` (int64) when
+// CountNonzero: int64 out). Max/Min/Median/Mode also write the row position into `index` (int64) when
 // defined; Var writes the mean there (out's dtype) when defined, and `arg` is its correction.
 // NaN propagates (with its position) as in PyTorch.
 void reduce_rows(RowReduce op, const Rows& in, const Tensor& out, const Tensor& index, double arg = 0.0);

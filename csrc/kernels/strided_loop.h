@@ -3,7 +3,9 @@
 // that gets raw pointers, byte strides and a count. Kernels specialise the inner loop for
 // the contiguous case so that the compiler vectorises it.
 #pragma once
+#include <algorithm>
 #include <array>
+#include <climits>
 #include <cstdint>
 
 #include "tensor/tensor.h"
@@ -37,11 +39,30 @@ LoopPlan<N> make_plan(const DimVector& shape, const std::array<const Tensor*, N>
     for (size_t d = 0; d < t.sizes().size(); ++d)
       p.strides[k][off + d] = t.sizes()[d] == 1 ? 0 : t.strides()[d] * item;
   }
+  // Walk the dims in the output's memory order when the output is dense but permuted (a
+  // transposed result or an in-place op on a transpose), so that it still coalesces into a flat
+  // loop. An output with a zero stride (a reduction's accumulator) keeps the logical order,
+  // which fixes its summation order.
+  DimVector order(nd);
+  for (size_t d = 0; d < nd; ++d) order[d] = static_cast<int64_t>(d);
+  bool permuted = false, dense_out = true;
+  int64_t last = INT64_MAX;
+  for (size_t d = 0; d < nd; ++d) {
+    if (shape[d] == 1) continue;
+    const int64_t st = p.strides[0][d];
+    dense_out &= st > 0;
+    permuted |= st > last;
+    last = st;
+  }
+  if (permuted && dense_out)
+    std::stable_sort(order.begin(), order.end(),
+                     [&](int64_t x, int64_t y) { return p.strides[0][x] > p.strides[0][y]; });
   // Drop size-1 dims and merge dims that are contiguous with their inner neighbour in every
   // operand, so a contiguous tensor becomes one flat loop.
   DimVector sizes;
   std::array<DimVector, N> strides;
-  for (size_t d = 0; d < nd; ++d) {
+  for (size_t o = 0; o < nd; ++o) {
+    const size_t d = static_cast<size_t>(order[o]);
     if (shape[d] == 1) continue;
     if (!sizes.empty()) {
       bool mergeable = true;

@@ -3,9 +3,11 @@
 // kernels::activation; in-place twins follow Note [In-place rebase] (a formula that needs the old
 // value saves a recorded clone of it; one that needs the result saves self after the write).
 #include "autograd/formulas/nn_ops_nodes.h"
+#include "kernels/unary_math.h"
 #include "kernels/nn_kernels.h"
 #include "ops/common.h"
 #include "ops/nn_ops.h"
+#include "ops/output_layout.h"
 
 namespace bibun::ops {
 
@@ -72,10 +74,8 @@ Tensor relu(const Tensor& a) {
   BIBUN_CHECK(a.dtype() != ScalarType::Bool, "Boolean inputs not supported for relu");
   // x < 0 ? 0 : x keeps -0.0 and NaN as they are (PyTorch's clamp_min).
   Tensor zero = scalar_tensor(Scalar(int64_t{0}), a.dtype());
-  Tensor negative = empty(a.sizes(), ScalarType::Bool);
-  kernels::binary(kernels::BinaryOp::Lt, negative, a, zero);
-  Tensor out = empty(a.sizes(), a.dtype());
-  kernels::masked_fill(out, a, negative, Scalar(int64_t{0}));
+  Tensor out = empty_elementwise(a.sizes(), a.dtype(), {&a});
+  kernels::clamp(out, a, zero, Tensor());
   if (auto node = make_node<ReluBackward0>({&a})) {
     set_history(out, node);
     node->save(kResult, out, true);
@@ -181,7 +181,8 @@ Tensor threshold(const Tensor& a, double threshold, double value) {
                                  [=](ThresholdBackward0& n) { n.threshold = threshold; });
 }
 Tensor& threshold_(Tensor& self, double threshold, double value) {
-  return act_<ThresholdBackward1>(self, Act::Threshold, {threshold, value}, kResult,
+  // The old value: the result cannot tell a replaced element from a kept one when value > threshold.
+  return act_<ThresholdBackward1>(self, Act::Threshold, {threshold, value}, kSelf,
                                   [=](ThresholdBackward1& n) { n.threshold = threshold; });
 }
 
@@ -242,7 +243,7 @@ Tensor where(const Tensor& condition, const Tensor& a, const Tensor& b) {
               c_type_name(condition.dtype()));
   ScalarType dtype = result_type(a, b);
   DimVector shape = kernels::broadcast_shapes(condition.sizes(), kernels::broadcast_shapes(a.sizes(), b.sizes()));
-  Tensor out = empty(shape, dtype);
+  Tensor out = empty_elementwise(shape, dtype, {&condition, &a, &b}, dtype);  // ops/output_layout.h
   kernels::where(out, condition, cast_data(a, dtype), cast_data(b, dtype));
   if (auto node = make_node<WhereBackward0>({&a, &b})) {
     node->save(kExtra, condition);

@@ -2,6 +2,7 @@
 #include <algorithm>
 
 #include "ops/common.h"
+#include "ops/output_layout.h"
 
 namespace bibun::ops {
 
@@ -11,13 +12,13 @@ using kernels::UnaryOp;
 namespace {
 
 Tensor binary_kernel(BinaryOp op, const Tensor& a, const Tensor& b, ScalarType dtype, Scalar alpha) {
-  Tensor out = empty(kernels::broadcast_shapes(a.sizes(), b.sizes()), dtype);
+  Tensor out = empty_elementwise(kernels::broadcast_shapes(a.sizes(), b.sizes()), dtype, {&a, &b}, dtype);
   kernels::binary(op, out, cast_data(a, dtype), cast_data(b, dtype), alpha);
   return out;
 }
 
 Tensor unary_kernel(UnaryOp op, const Tensor& a, ScalarType dtype) {
-  Tensor out = empty(a.sizes(), dtype);
+  Tensor out = empty_elementwise(a.sizes(), dtype, {&a}, dtype);
   kernels::unary(op, out, cast_data(a, dtype));
   return out;
 }
@@ -110,7 +111,7 @@ Tensor pow(const Tensor& a, Scalar exponent) {
   ScalarType dtype = a.dtype();
   if (exponent.is_floating() && !is_floating(dtype)) dtype = default_dtype();
   if (exponent.kind() == Scalar::Kind::Int && dtype == ScalarType::Bool) dtype = ScalarType::Int64;
-  Tensor out = empty(a.sizes(), dtype);
+  Tensor out = empty_elementwise(a.sizes(), dtype, {&a}, dtype);
   kernels::pow_scalar(out, cast_data(a, dtype), exponent);
   if (auto node = make_node<PowBackward0>({&a})) {
     node->exponent = exponent;
@@ -204,7 +205,7 @@ Tensor masked_fill(const Tensor& a, const Tensor& mask, Scalar value) {
 
 Tensor compare(int op, const Tensor& a, const Tensor& b) {
   ScalarType dtype = result_type(a, b);
-  Tensor out = empty(kernels::broadcast_shapes(a.sizes(), b.sizes()), ScalarType::Bool);
+  Tensor out = empty_elementwise(kernels::broadcast_shapes(a.sizes(), b.sizes()), ScalarType::Bool, {&a, &b}, dtype);
   kernels::binary(static_cast<BinaryOp>(op), out, cast_data(a, dtype), cast_data(b, dtype));
   return out;
 }
@@ -217,28 +218,6 @@ bool equal(const Tensor& a, const Tensor& b) {
 }
 
 namespace {
-// PyTorch's clone preserves the layout of a dense, non-overlapping input (e.g. a transpose
-// stays column-major); anything else becomes contiguous.
-Tensor empty_preserving_layout(const Tensor& a) {
-  const int64_t nd = a.dim();
-  std::vector<int64_t> order(nd);
-  for (int64_t i = 0; i < nd; ++i) order[i] = i;
-  std::stable_sort(order.begin(), order.end(), [&](int64_t x, int64_t y) { return a.strides()[x] > a.strides()[y]; });
-  int64_t expected = 1;
-  DimVector strides(nd);
-  for (int64_t k = nd - 1; k >= 0; --k) {
-    int64_t d = order[k];
-    if (a.sizes()[d] != 1 && a.strides()[d] != expected) return empty(a.sizes(), a.dtype());
-    strides[d] = expected;
-    expected *= std::max<int64_t>(a.sizes()[d], 1);
-  }
-  if (a.is_contiguous()) return empty(a.sizes(), a.dtype());
-  return Tensor(make_intrusive<TensorImpl>(Storage::allocate(a.numel() * itemsize(a.dtype())), 0, a.sizes(), strides,
-                                           a.dtype()));
-}
-}  // namespace
-
-namespace {
 Tensor recorded_copy(const Tensor& a, Tensor out) {
   kernels::copy(out, a);
   if (auto node = make_node<CloneBackward0>({&a})) set_history(out, node);
@@ -246,7 +225,9 @@ Tensor recorded_copy(const Tensor& a, Tensor out) {
 }
 }  // namespace
 
-Tensor clone(const Tensor& a) { return recorded_copy(a, empty_preserving_layout(a)); }
+// PyTorch's clone(memory_format=preserve) lays the copy out as an elementwise result of `a`: a
+// dense input's strides are kept, others become dense in the same dim order.
+Tensor clone(const Tensor& a) { return recorded_copy(a, empty_elementwise(a.sizes(), a.dtype(), {&a})); }
 
 Tensor contiguous(const Tensor& a) { return a.is_contiguous() ? a : recorded_copy(a, empty(a.sizes(), a.dtype())); }
 

@@ -7,6 +7,7 @@
 #include "autograd/grad_mode.h"
 #include "kernels/binary_kernels.h"
 #include "ops/common.h"
+#include "ops/output_layout.h"
 
 namespace bibun::ops {
 
@@ -22,7 +23,7 @@ ScalarType float_result_type(const Tensor& a, const Tensor& b) {
 
 // op(a, b) computed in `dtype` into a new tensor of the broadcast shape (not recorded).
 Tensor math_kernel(BinaryMathOp op, const Tensor& a, const Tensor& b, ScalarType dtype) {
-  Tensor out = empty(kernels::broadcast_shapes(a.sizes(), b.sizes()), dtype);
+  Tensor out = empty_elementwise(kernels::broadcast_shapes(a.sizes(), b.sizes()), dtype, {&a, &b}, dtype);
   kernels::binary_math(op, out, cast_data(a, dtype), cast_data(b, dtype));
   return out;
 }
@@ -81,7 +82,7 @@ Tensor div_kernel(const Tensor& a, const Tensor& b, RoundingMode mode) {
   ScalarType dtype = result_type(a, b);
   if (mode == RoundingMode::None) {
     if (!is_floating(dtype)) dtype = default_dtype();
-    Tensor out = empty(kernels::broadcast_shapes(a.sizes(), b.sizes()), dtype);
+    Tensor out = empty_elementwise(kernels::broadcast_shapes(a.sizes(), b.sizes()), dtype, {&a, &b}, dtype);
     kernels::binary(BinaryOp::Div, out, cast_data(a, dtype), cast_data(b, dtype));
     return out;
   }
@@ -224,7 +225,7 @@ Tensor& two_operand_op_(BinaryMathOp op, Tensor& self, const Tensor& other, Scal
 template <typename N>
 Tensor max_min(BinaryOp op, const Tensor& a, const Tensor& b) {
   ScalarType dtype = result_type(a, b);
-  Tensor out = empty(kernels::broadcast_shapes(a.sizes(), b.sizes()), dtype);
+  Tensor out = empty_elementwise(kernels::broadcast_shapes(a.sizes(), b.sizes()), dtype, {&a, &b}, dtype);
   kernels::binary(op, out, cast_data(a, dtype), cast_data(b, dtype));
   if (auto node = make_node<N>({&a, &b})) {
     save_operands(*node, a, b);
@@ -334,7 +335,7 @@ void check_lerp_dtypes(const Tensor& self, const Tensor& end, const Tensor* weig
 Tensor lerp_kernel(const Tensor& self, const Tensor& end, const Tensor* weight, Scalar w) {
   DimVector shape = kernels::broadcast_shapes(self.sizes(), end.sizes());
   if (weight) shape = kernels::broadcast_shapes(shape, weight->sizes());
-  Tensor out = empty(shape, self.dtype());
+  Tensor out = empty_elementwise(shape, self.dtype(), {&self, &end, weight ? weight : &end});
   if (weight) kernels::lerp(out, self, end, cast_data(*weight, self.dtype()));
   else kernels::lerp(out, self, end, w);
   return out;
@@ -394,7 +395,7 @@ ScalarType addc_result_type(const Tensor& self, const Tensor& t1, const Tensor& 
 Tensor addc_kernel(bool divide, const Tensor& self, const Tensor& t1, const Tensor& t2, Scalar value,
                    ScalarType dtype) {
   DimVector shape = kernels::broadcast_shapes(self.sizes(), kernels::broadcast_shapes(t1.sizes(), t2.sizes()));
-  Tensor out = empty(shape, dtype);
+  Tensor out = empty_elementwise(shape, dtype, {&self, &t1, &t2}, dtype);
   Tensor s = cast_data(self, dtype), a = cast_data(t1, dtype), b = cast_data(t2, dtype);
   if (divide) kernels::addcdiv(out, s, a, b, value);
   else kernels::addcmul(out, s, a, b, value);
@@ -468,7 +469,7 @@ Tensor isclose(const Tensor& a, const Tensor& b, double rtol, double atol, bool 
   BIBUN_CHECK(a.dtype() == b.dtype(), c_type_name(a.dtype()), " did not match ", c_type_name(b.dtype()));
   BIBUN_CHECK(rtol >= 0, "rtol must be greater than or equal to zero, but got ", rtol);
   BIBUN_CHECK(atol >= 0, "atol must be greater than or equal to zero, but got ", atol);
-  Tensor out = empty(kernels::broadcast_shapes(a.sizes(), b.sizes()), ScalarType::Bool);
+  Tensor out = empty_elementwise(kernels::broadcast_shapes(a.sizes(), b.sizes()), ScalarType::Bool, {&a, &b});
   kernels::isclose(out, a, b, rtol, atol, equal_nan);
   return out;
 }
@@ -478,7 +479,8 @@ bool allclose(const Tensor& a, const Tensor& b, double rtol, double atol, bool e
 }
 
 Tensor logical(int op, const Tensor& a, const Tensor& b) {
-  Tensor out = empty(kernels::broadcast_shapes(a.sizes(), b.sizes()), ScalarType::Bool);
+  Tensor out = empty_elementwise(kernels::broadcast_shapes(a.sizes(), b.sizes()), ScalarType::Bool, {&a, &b},
+                                 result_type(a, b));
   kernels::binary_math(static_cast<BinaryMathOp>(op), out, cast_data(a, ScalarType::Bool),
                        cast_data(b, ScalarType::Bool));
   return out;
@@ -490,7 +492,7 @@ Tensor& logical_(int op, Tensor& self, const Tensor& other) {
 }
 
 Tensor logical_not(const Tensor& a) {
-  Tensor out = empty(a.sizes(), ScalarType::Bool);
+  Tensor out = empty_elementwise(a.sizes(), ScalarType::Bool, {&a});
   kernels::unary(kernels::UnaryOp::LogicalNot, out, a);
   return out;
 }
@@ -511,7 +513,7 @@ Tensor& bitwise_(int op, Tensor& self, const Tensor& other) {
 }
 
 Tensor bitwise_not(const Tensor& a) {
-  Tensor out = empty(a.sizes(), a.dtype());
+  Tensor out = empty_elementwise(a.sizes(), a.dtype(), {&a});
   kernels::bitwise_not(out, a);
   return out;
 }
@@ -522,7 +524,7 @@ Tensor& bitwise_not_(Tensor& self) {
 }
 
 Tensor predicate(int op, const Tensor& a) {
-  Tensor out = empty(a.sizes(), ScalarType::Bool);
+  Tensor out = empty_elementwise(a.sizes(), ScalarType::Bool, {&a});
   kernels::predicate(static_cast<kernels::PredicateOp>(op), out, a);
   return out;
 }

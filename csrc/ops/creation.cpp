@@ -28,7 +28,7 @@ Tensor full(const DimVector& sizes, Scalar value, ScalarType dtype) {
 
 Tensor zeros(const DimVector& sizes, ScalarType dtype) {
   Tensor t = empty(sizes, dtype);
-  std::memset(t->data(), 0, t.numel() * itemsize(dtype));
+  if (t.numel() > 0) std::memset(t->data(), 0, t.numel() * itemsize(dtype));  // no data pointer when empty
   return t;
 }
 

@@ -1,10 +1,73 @@
 // In-place ops and the out= form. Note [In-place rebase] (autograd/variable.cpp) says how
 // they change a tensor's history.
+#include <algorithm>
+
 #include "ops/common.h"
+#include "ops/write_checks.h"
 
 namespace bibun::ops {
 
 using kernels::BinaryOp;
+
+bool is_non_overlapping_and_dense(const Tensor& t) {
+  if (t.is_contiguous()) return true;
+  const DimVector& sizes = t.sizes();
+  const DimVector& strides = t.strides();
+  std::vector<int64_t> order;  // dims of size 1 take any stride
+  for (int64_t d = 0; d < t.dim(); ++d)
+    if (sizes[d] != 1) order.push_back(d);
+  std::sort(order.begin(), order.end(), [&](int64_t x, int64_t y) { return strides[x] < strides[y]; });
+  int64_t expected = 1;
+  for (int64_t d : order) {
+    if (strides[d] != expected) return false;
+    expected *= sizes[d];
+  }
+  return true;
+}
+
+// Note [Memory overlap]
+// An elementwise write reads each input element before writing the output element at the same
+// index, so an input that is the written tensor itself (the same elements in the same layout) is
+// safe, and so is one in disjoint memory; anything in between would read partly overwritten
+// values and is rejected as PyTorch rejects it. Layouts with gaps or repeats are not analysed
+// (TooHard, allowed). The check costs a pointer comparison unless both share a Storage.
+MemOverlap overlap_status(const Tensor& a, const Tensor& b) {
+  if (a.is_same(b)) return MemOverlap::Full;
+  if (a.numel() == 0 || b.numel() == 0) return MemOverlap::No;
+  if (a->storage().get() != b->storage().get()) return MemOverlap::No;
+  if (!is_non_overlapping_and_dense(a) || !is_non_overlapping_and_dense(b)) return MemOverlap::TooHard;
+  auto* a_begin = static_cast<const char*>(a->data());
+  auto* b_begin = static_cast<const char*>(b->data());
+  auto* a_end = a_begin + a.numel() * static_cast<int64_t>(itemsize(a.dtype()));
+  auto* b_end = b_begin + b.numel() * static_cast<int64_t>(itemsize(b.dtype()));
+  if (a_begin == b_begin && a_end == b_end)
+    return a.strides() == b.strides() ? MemOverlap::Full : MemOverlap::Partial;
+  if (a_begin < b_end && b_begin < a_end) return MemOverlap::Partial;
+  return MemOverlap::No;
+}
+
+void check_no_partial_overlap(const Tensor& written, const Tensor& input) {
+  BIBUN_CHECK(overlap_status(written, input) != MemOverlap::Partial,
+              "unsupported operation: some elements of the input tensor and the written-to tensor refer to a single "
+              "memory location. Please clone() the tensor before performing the operation.");
+}
+
+void check_no_internal_overlap(const Tensor& t) {
+  if (t.is_contiguous()) return;
+  for (size_t d = 0; d < t.sizes().size(); ++d)
+    BIBUN_CHECK(t.strides()[d] != 0 || t.sizes()[d] <= 1 || t.numel() == 0,
+                "unsupported operation: more than one element of the written-to tensor refers to a single memory "
+                "location. Please clone() the tensor before performing the operation.");
+}
+
+void check_subtraction_dtypes(const Tensor& a, const Tensor& b) {
+  BIBUN_CHECK(!(a.dtype() == ScalarType::Bool && b.dtype() == ScalarType::Bool),
+              "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
+              "`logical_xor()` operator instead.");
+  BIBUN_CHECK(a.dtype() != ScalarType::Bool && b.dtype() != ScalarType::Bool,
+              "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a "
+              "mask, use the `~` or `logical_not()` operator instead.");
+}
 
 bool can_cast(ScalarType from, ScalarType to) {
   if (is_floating(from) && !is_floating(to)) return false;
@@ -24,10 +87,9 @@ void check_inplace_write(const Tensor& self, std::initializer_list<const Tensor*
                 " doesn't match the broadcast shape ", shape_str(shape));
   }
   // Writing one value everywhere (fill_, zero_) is well defined even on overlapping memory.
-  for (size_t d = 0; d < self.sizes().size() && !allow_overlap; ++d)
-    BIBUN_CHECK(self.strides()[d] != 0 || self.sizes()[d] <= 1,
-                "unsupported operation: more than one element of the written-to tensor refers to a single memory "
-                "location. Please clone() the tensor before performing the operation.");
+  if (!allow_overlap) check_no_internal_overlap(self);
+  for (const Tensor* other : others)  // Note [Memory overlap]
+    if (other->defined()) check_no_partial_overlap(self, *other);
 }
 
 namespace {
@@ -56,6 +118,7 @@ Tensor& add_(Tensor& self, const Tensor& other, Scalar alpha) {
 }
 
 Tensor& sub_(Tensor& self, const Tensor& other, Scalar alpha) {
+  check_subtraction_dtypes(self, other);
   ScalarType dtype = result_type(self, other);
   check_inplace_write(self, {&other}, dtype);
   auto node = make_node<SubBackward0>({&self, &other});
@@ -112,7 +175,9 @@ Tensor& zero_(Tensor& self) {
 Tensor& copy_(Tensor& self, const Tensor& src) {
   check_inplace_write(self, {&src}, self.dtype());
   auto node = make_node<CopyBackwards>({&self, &src});
-  if (!self.is_same(src)) kernels::copy(self, src);
+  // The same elements in the same layout (Note [Memory overlap]): nothing to copy.
+  bool same_data = self.is_same(src) || (self.dtype() == src.dtype() && overlap_status(self, src) == MemOverlap::Full);
+  if (!same_data) kernels::copy(self, src);
   rebase_history(self, node);
   return self;
 }
@@ -136,6 +201,7 @@ Tensor& assign_out(Tensor& out, const Tensor& result) {
               "out=... arguments don't support automatic differentiation, but one of the arguments requires grad.");
   BIBUN_CHECK(can_cast(result.dtype(), out.dtype()), "result type ", c_type_name(result.dtype()),
               " can't be cast to the desired output type ", c_type_name(out.dtype()));
+  check_no_internal_overlap(out);  // before a resize, as PyTorch
   if (out.sizes() != result.sizes()) {
     Tensor fresh = empty(result.sizes(), out.dtype());
     out->set_data(*fresh.get());
@@ -143,6 +209,13 @@ Tensor& assign_out(Tensor& out, const Tensor& result) {
   kernels::copy(out, result);
   out->bump_version();
   return out;
+}
+
+Tensor& assign_out_checked(Tensor& out, const Tensor& result, std::initializer_list<const Tensor*> inputs) {
+  // Checked against out's memory before a resize gives it a fresh one, as PyTorch does.
+  for (const Tensor* input : inputs)
+    if (input->defined()) check_no_partial_overlap(out, *input);
+  return assign_out(out, result);
 }
 
 }  // namespace bibun::ops

@@ -5,11 +5,14 @@
 
 #include <cmath>
 #include <string_view>
+#include <tuple>
 
+#include "autograd/formulas/helpers.h"
 #include "autograd/formulas/linalg_nodes.h"
 #include "autograd/grad_mode.h"
 #include "kernels/lapack.h"
 #include "ops/common.h"
+#include "ops/shape.h"
 
 namespace bibun::ops {
 
@@ -93,6 +96,8 @@ Tensor mm(const Tensor& a, const Tensor& b) {
   Tensor out = empty({a.sizes()[0], b.sizes()[1]}, a.dtype());
   kernels::mm(out, a, b);
   if (auto node = make_node<MmBackward0>({&a, &b})) {
+    node->mat1_col_major = formulas::column_major(a);
+    node->mat2_col_major = formulas::column_major(b);
     if (node->needs_input_grad(0)) node->save(kOther, b);
     if (node->needs_input_grad(1)) node->save(kSelf, a);
     set_history(out, node);
@@ -168,12 +173,20 @@ Tensor vdot(const Tensor& a, const Tensor& b) {
 
 Tensor bmm(const Tensor& a, const Tensor& b) {
   check_bmm_shapes(a, b);
-  BIBUN_CHECK(a.dtype() == b.dtype(), "expected scalar type ", c_type_name(a.dtype()), " but found ",
-              c_type_name(b.dtype()));
-  check_not_bool(a, "bmm", a.sizes()[0] * a.sizes()[1] * b.sizes()[2], a.sizes()[2]);
-  Tensor out = empty({a.sizes()[0], a.sizes()[1], b.sizes()[2]}, a.dtype());
-  kernels::gemm_batched(out, a, b, Scalar(int64_t{1}), Scalar(int64_t{0}));
+  // PyTorch's bmm allocates its result with batch2's dtype and returns before its kernel (and so
+  // before any dtype check) when there is nothing to sum: an empty result or an empty inner dim.
+  const int64_t out_numel = a.sizes()[0] * a.sizes()[1] * b.sizes()[2];
+  const bool nothing_to_sum = out_numel == 0 || a.sizes()[2] == 0;
+  if (!nothing_to_sum) {
+    check_not_bool(a, "bmm");
+    BIBUN_CHECK(a.dtype() == b.dtype(), "expected scalar type ", c_type_name(a.dtype()), " but found ",
+                c_type_name(b.dtype()));
+  }
+  Tensor out = nothing_to_sum ? zeros({a.sizes()[0], a.sizes()[1], b.sizes()[2]}, b.dtype())
+                              : empty({a.sizes()[0], a.sizes()[1], b.sizes()[2]}, a.dtype());
+  if (!nothing_to_sum) kernels::gemm_batched(out, a, b, Scalar(int64_t{1}), Scalar(int64_t{0}));
   if (auto node = make_node<ln::BmmBackward0>({&a, &b})) {
+    BIBUN_CHECK(is_floating(out.dtype()), "Autograd not support dtype: ", c_type_name(out.dtype()));
     if (node->needs_input_grad(0)) node->save(kOther, b);
     if (node->needs_input_grad(1)) node->save(kSelf, a);
     set_history(out, node);
@@ -585,19 +598,36 @@ Tensor solve_impl(const Tensor& a, const Tensor& b_in, bool vector_case) {
 }
 }  // namespace
 
-Tensor linalg_solve(const Tensor& a, const Tensor& b) {
+Tensor linalg_solve(const Tensor& a, const Tensor& b, bool left) {
   check_square(a, "linalg.solve");
   check_floating(a, "linalg.solve");
   BIBUN_CHECK(a.dtype() == b.dtype(), "linalg.solve: Expected A and B to have the same dtype, but found A of type ",
               c_type_name(a.dtype()), " and B of type ", c_type_name(b.dtype()), " instead");
   const bool vector_case =
       b.dim() == 1 || (a.dim() - 1 == b.dim() && b.sizes() == slice_sizes(a.sizes(), 0, a.dim() - 1));
-  BIBUN_CHECK(vector_case || b.dim() >= 2, "linalg.solve: Incompatible shapes of A and B for the equation AX = B");
-  Tensor x = solve_impl(a, b, vector_case);
+  BIBUN_CHECK(vector_case || b.dim() >= 2, "linalg.solve: Incompatible shapes of A and B for the equation ",
+              left ? "AX = B" : "XA = B");
+  Tensor x;
+  if (left) {
+    x = solve_impl(a, b, vector_case);
+  } else {
+    // X A = B  <=>  Aᵀ Xᵀ = Bᵀ. A vector B is read as one column, checked, and refused as PyTorch does.
+    const int64_t n = a.sizes()[a.dim() - 1];
+    const int64_t rows = vector_case ? b.sizes()[b.dim() - 1] : b.sizes()[b.dim() - 2];
+    const int64_t cols = vector_case ? 1 : b.sizes()[b.dim() - 1];
+    BIBUN_CHECK(cols == n, "linalg.solve: Incompatible shapes of A and B for the equation XA = B (", n, "x", n, " and ",
+                rows, "x", cols, ")");
+    BIBUN_CHECK(!vector_case,
+                "linalg.solve: Vector broadcasting of the left hand side is not supported for left=False. In this "
+                "case linalg.solve is equivalent to B / A.squeeze(-1)");
+    AutoGradMode no_grad(false);
+    x = mT(solve_impl(mT(a), mT(b), false));
+  }
   if (auto node = make_node<ln::LinalgSolveExBackward0>({&a, &b})) {
     node->self_sizes = a.sizes();
     node->other_sizes = b.sizes();
     node->vector_case = vector_case;
+    node->left = left;
     node->save(kSelf, a);
     set_history(x, node);
     if (node->needs_input_grad(0)) node->save(kResult, x, /*is_output=*/true);
@@ -664,27 +694,130 @@ Tensor column_major_empty(const DimVector& sizes, ScalarType dtype) {
 }
 }  // namespace
 
-Tensor linalg_svdvals(const Tensor& a) {
+namespace {
+// LAPACK's info of an SVD, raised with PyTorch's texts: -4 means a NaN entry.
+void check_svd_info(const std::vector<int>& info, const Tensor& a) {
+  for (size_t i = 0; i < info.size(); ++i) {
+    if (info[i] < 0)
+      throw LinAlgError(detail::str_cat("linalg.svd: ", batch_prefix(a, i),
+                                        "The algorithm failed to converge because the input matrix contained "
+                                        "non-finite values."));
+    if (info[i] > 0)
+      throw LinAlgError(detail::str_cat("linalg.svd: ", batch_prefix(a, i),
+                                        "The algorithm failed to converge because the input matrix is ill-conditioned "
+                                        "or has too many repeated singular values (error code: ",
+                                        info[i], ")."));
+  }
+}
+
+// A batch of identity matrices (n x n) with the given batch sizes: the singular vectors of an
+// empty matrix with full_matrices, as PyTorch returns them.
+Tensor batched_eye(DimVector batch, int64_t n, ScalarType dtype) {
+  Tensor eye_n = eye(n, n, dtype);
+  DimVector sizes = batch;
+  sizes.push_back(n);
+  sizes.push_back(n);
+  return contiguous(expand_unrecorded(eye_n, sizes));
+}
+}  // namespace
+
+std::tuple<Tensor, Tensor, Tensor> linalg_svd(const Tensor& a, bool full_matrices, bool compute_uv) {
   BIBUN_CHECK(a.dim() >= 2, "linalg.svd: The input tensor A must have at least 2 dimensions.");
   check_floating(a, "linalg.svd");
   const int64_t m = a.sizes()[a.dim() - 2], n = a.sizes()[a.dim() - 1], k = std::min(m, n);
-  DimVector batch = slice_sizes(a.sizes(), 0, a.dim() - 2);
-  DimVector u_sizes = batch, vt_sizes = batch, s_sizes = batch;
-  u_sizes.push_back(m);
-  u_sizes.push_back(k);
-  vt_sizes.push_back(k);
-  vt_sizes.push_back(n);
-  s_sizes.push_back(k);
-  Tensor work = column_major_copy(a);
-  Tensor u = column_major_empty(u_sizes, a.dtype()), vt = column_major_empty(vt_sizes, a.dtype());
-  Tensor s = empty(s_sizes, a.dtype());
-  kernels::svd(work, u, s, vt);
-  if (auto node = make_node<ln::LinalgSvdBackward0>({&a})) {
-    node->save(kSelf, u);
-    node->save(kOther, vt);
-    set_history(s, node);
+  const DimVector batch = slice_sizes(a.sizes(), 0, a.dim() - 2);
+  const int64_t u_cols = full_matrices ? m : k, vt_rows = full_matrices ? n : k;
+  auto with_batch = [&](std::initializer_list<int64_t> tail) {
+    DimVector s = batch;
+    for (int64_t t : tail) s.push_back(t);
+    return s;
+  };
+  Tensor s = empty(with_batch({k}), a.dtype());
+  Tensor u, vt;
+  if (compute_uv) {
+    u = column_major_empty(with_batch({m, u_cols}), a.dtype());
+    vt = column_major_empty(with_batch({vt_rows, n}), a.dtype());
+  } else {
+    u = empty(with_batch({0}), a.dtype());
+    vt = empty(with_batch({0}), a.dtype());
   }
-  return s;
+  if (k == 0) {
+    if (compute_uv && full_matrices) {
+      u = batched_eye(batch, m, a.dtype());
+      vt = batched_eye(batch, n, a.dtype());
+    }
+  } else {
+    Tensor work = column_major_copy(a);
+    check_svd_info(kernels::svd(work, u, s, vt, compute_uv ? (full_matrices ? 'A' : 'S') : 'N'), a);
+  }
+  if (compute_uv) {
+    if (auto node = make_node<ln::LinalgSvdBackward0>({&a})) {
+      node->full_matrices = full_matrices;
+      set_history(u, node);
+      set_history(s, node);
+      set_history(vt, node);
+      node->save(kSelf, u, /*is_output=*/true);
+      node->save(kOther, s, /*is_output=*/true);
+      node->save(kResult, vt, /*is_output=*/true);
+    }
+  }
+  return {u, s, vt};
+}
+
+Tensor linalg_svdvals(const Tensor& a) {
+  // With a gradient to record, the singular vectors its backward needs come along (PyTorch
+  // records svdvals as its linalg_svd: S is output 1 of a LinalgSvdBackward0).
+  const bool need_vectors = compute_requires_grad({&a});
+  return std::get<1>(linalg_svd(a, false, need_vectors));
+}
+
+// Note [SVD backward]
+// For A = U diag(S) Vh (real, thin: U m x k, Vh k x n, distinct non-zero singular values when a
+// gradient of U or Vh is given) the differential of a loss with gradients gU, gS, gVh is taken
+// back to A as
+//   gA = U [ (skew(Uᵀ gU) S + S skew(Vh gVhᵀ)) / E + diag(gS) ] Vh
+//        + (I_m - U Uᵀ) gU S⁻¹ Vh            (only when m > n)
+//        + U S⁻¹ gVh (I_n - Vhᵀ Vh)           (only when m < n)
+// with skew(X) = X - Xᵀ and E[i, j] = S[j]² - S[i]² off the diagonal (1 on it, where the
+// numerator is 0). Only gauge-invariant losses have a well-defined gradient; the formula is the
+// one of such losses. Every step is a recorded op, so the result differentiates again (the
+// saved U, S, Vh are outputs of the node, so double backward flows back into it).
+Tensor svd_backward(const Tensor& gU, const Tensor& gS, const Tensor& gVh, const Tensor& U, const Tensor& S,
+                    const Tensor& Vh) {
+  const int64_t m = U.sizes()[U.dim() - 2], n = Vh.sizes()[Vh.dim() - 1], k = S.sizes()[S.dim() - 1];
+  if (!gU.defined() && !gVh.defined()) {
+    if (!gS.defined()) return Tensor();
+    // svdvals: gA = U diag(gS) Vh, with the scaling on the smaller factor.
+    return m >= n ? matmul(U, mul(unsqueeze(gS, -1), Vh)) : matmul(mul(U, unsqueeze(gS, -2)), Vh);
+  }
+  const Scalar one(int64_t{1});
+  const Tensor s_row = unsqueeze(S, -2), s_col = unsqueeze(S, -1);
+  auto skew = [&](const Tensor& x) { return sub(x, mT(x), one); };
+  const Tensor s2 = mul(S, S);
+  const Tensor e = add(sub(unsqueeze(s2, -2), unsqueeze(s2, -1), one), eye(k, k, S.dtype()), one);
+  Tensor inner;
+  if (gU.defined() && gVh.defined()) {
+    Tensor j = skew(matmul(mT(U), gU)), l = skew(matmul(Vh, mT(gVh)));
+    inner = div(add(mul(j, s_row), mul(s_col, l), one), e);
+  } else if (gU.defined()) {
+    inner = mul(skew(matmul(mT(U), gU)), div(s_row, e));
+  } else {
+    inner = mul(s_col, div(skew(matmul(Vh, mT(gVh))), e));
+  }
+  if (gS.defined()) inner = add(inner, diag_embed(gS, 0, -2, -1), one);
+  if (m > n && gU.defined()) {
+    Tensor ga = matmul(U, inner);
+    Tensor gu_sinv = div(gU, s_row);
+    ga = sub(add(ga, gu_sinv, one), matmul(U, matmul(mT(U), gu_sinv)), one);
+    return matmul(ga, Vh);
+  }
+  if (m < n && gVh.defined()) {
+    Tensor ga = matmul(inner, Vh);
+    Tensor sinv_gvh = div(gVh, s_col);
+    ga = sub(add(ga, sinv_gvh, one), matmul(matmul(sinv_gvh, mT(Vh)), Vh), one);
+    return matmul(U, ga);
+  }
+  return m >= n ? matmul(U, matmul(inner, Vh)) : matmul(matmul(U, inner), Vh);
 }
 
 // The gradient of the Cholesky factor (PyTorch's cholesky_backward): with L lower,
@@ -708,7 +841,7 @@ Tensor det_cofactors_svd(const Tensor& a) {
   Tensor u = column_major_copy(a), vt = column_major_copy(a);
   DimVector s_sizes = slice_sizes(a.sizes(), 0, a.dim() - 1);
   Tensor s = empty(s_sizes, a.dtype());
-  kernels::svd(work, u, s, vt);
+  check_svd_info(kernels::svd(work, u, s, vt), a);
   Tensor u_lu = column_major_copy(u), vt_lu = column_major_copy(vt);
   std::vector<int> pu, pv;
   kernels::lu_factor(u_lu, pu);

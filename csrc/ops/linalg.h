@@ -1,6 +1,8 @@
 // The linear algebra beyond ops.h's matmul/mm/mv/dot: batched products with their scaled-sum
 // forms, vdot, cross, and the LAPACK ops (det, inv, solve, cholesky) with their derivatives.
 #pragma once
+#include <tuple>
+
 #include "tensor/scalar.h"
 #include "tensor/tensor.h"
 
@@ -24,9 +26,14 @@ Tensor unsafe_view(const Tensor& a, const DimVector& sizes);
 
 Tensor linalg_det(const Tensor& a);
 Tensor linalg_inv(const Tensor& a);
-Tensor linalg_solve(const Tensor& a, const Tensor& b);
+// X with A X = B, or X A = B when !left (B a vector or a batch of them, or matrices; batches broadcast).
+Tensor linalg_solve(const Tensor& a, const Tensor& b, bool left = true);
 Tensor linalg_cholesky(const Tensor& a, bool upper);
-// The singular values (descending) of each matrix of a (*, m, n) batch; first derivatives only.
+// A = U diag(S) Vh for each matrix of a (*, m, n) batch (LAPACK gesdd), S descending: U (*, m, m)
+// and Vh (*, n, n) with full_matrices, else (*, m, k) and (*, k, n), k = min(m, n). Without
+// compute_uv only S is computed (U and Vh are empty) and nothing is recorded.
+std::tuple<Tensor, Tensor, Tensor> linalg_svd(const Tensor& a, bool full_matrices, bool compute_uv = true);
+// The singular values of linalg_svd; computed with the vectors (and recorded) when A requires grad.
 Tensor linalg_svdvals(const Tensor& a);
 // torch.cholesky (deprecated there): the same factor, recorded as CholeskyBackward0.
 Tensor cholesky(const Tensor& a, bool upper);
@@ -35,5 +42,9 @@ Tensor cholesky(const Tensor& a, bool upper);
 // cofactor matrices det(A) A^-T of possibly singular matrices from an SVD (unrecorded).
 Tensor cholesky_backward(const Tensor& grad, const Tensor& factor, bool upper);
 Tensor det_cofactors_svd(const Tensor& a);
+// The gradient of A from those of a thin SVD's outputs (any of them undefined), recorded ops
+// (Note [SVD backward] in ops/linalg.cpp).
+Tensor svd_backward(const Tensor& gU, const Tensor& gS, const Tensor& gVh, const Tensor& U, const Tensor& S,
+                    const Tensor& Vh);
 
 }  // namespace bibun::ops

@@ -3,6 +3,7 @@
 // uniform_/normal_ fills.
 #include "ops/nn_ops.h"
 
+#include "autograd/formulas/helpers.h"
 #include "autograd/formulas/nn_ops_nodes.h"
 #include "kernels/nn_kernels.h"
 #include "ops/common.h"
@@ -199,6 +200,8 @@ Tensor addmm(const Tensor& self, const Tensor& mat1, const Tensor& mat2) {
   kernels::binary(kernels::BinaryOp::Add, out, out, self);
   if (auto node = make_node<AddmmBackward0>({&self, &mat1, &mat2})) {
     node->self_sizes = self.sizes();
+    node->mat1_col_major = formulas::column_major(mat1);
+    node->mat2_col_major = formulas::column_major(mat2);
     if (node->needs_input_grad(1)) node->save(kOther, mat2);
     if (node->needs_input_grad(2)) node->save(kSelf, mat1);
     set_history(out, node);
@@ -357,6 +360,8 @@ Tensor index_pad(const Tensor& a, const std::vector<int64_t>& pad, bool reflect)
   }
   if (node) {
     node->node_name = std::string(reflect ? "ReflectionPad" : "ReplicationPad") + std::to_string(k) + "DBackward0";
+    node->pad = pad;
+    node->reflect = reflect;
     set_history(out, node);
   }
   return out;

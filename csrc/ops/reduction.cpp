@@ -54,6 +54,7 @@ Tensor sum(const Tensor& a, const std::vector<int64_t>& dims, bool keepdim, std:
   ReducedShape shape = reduced_shape(a, dims, keepdim);
   Tensor src = dtype ? cast_data(a, *dtype) : a;
   Tensor out = run_reduce(ReduceOp::Sum, src, shape, sum_dtype(a, dtype));
+  check_differentiable_dtype(a, out.dtype());
   if (dims.empty()) {
     if (auto node = make_node<SumBackward0>({&a})) {
       node->self_sizes = a.sizes();
@@ -70,9 +71,8 @@ Tensor sum(const Tensor& a, const std::vector<int64_t>& dims, bool keepdim, std:
 
 Tensor mean(const Tensor& a, const std::vector<int64_t>& dims, bool keepdim, std::optional<ScalarType> dtype) {
   ScalarType dt = dtype ? *dtype : a.dtype();
-  BIBUN_CHECK(is_floating(dt),
-              "mean(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. "
-              "Got: ", c_type_name(a.dtype()));
+  BIBUN_CHECK(is_floating(dt), "mean(): could not infer output dtype. ", dtype ? "Optional" : "Input",
+              " dtype must be either a floating point or complex dtype. Got: ", c_type_name(dt));
   ReducedShape shape = reduced_shape(a, dims, keepdim);
   Tensor out = run_reduce(ReduceOp::Sum, cast_data(a, dt), shape, dt);
   Tensor count = scalar_tensor(Scalar(static_cast<double>(shape.count)), dt);

@@ -150,6 +150,10 @@ TensorPair var_std_mean(const Tensor& a, const std::vector<int64_t>& dims, doubl
 
 Tensor scan(RowScan op, const Tensor& a, int64_t dim, ScalarType dtype, Tensor* index = nullptr) {
   int64_t d = wrap_dim(dim, a.dim());
+  // PyTorch's cumsum/cumprod kernels have no bool form; a 0-d or empty input never reaches them.
+  if (dtype == ScalarType::Bool && a.dim() > 0 && a.numel() > 0 && (op == RowScan::Cumsum || op == RowScan::Cumprod))
+    throw NotImplementedError(op == RowScan::Cumsum ? "\"cumsum_out_cpu\" not implemented for 'Bool'"
+                                                    : "\"cumprod_out_cpu\" not implemented for 'Bool'");
   std::vector<int64_t> dims = a.dim() == 0 ? std::vector<int64_t>{} : std::vector<int64_t>{d};
   kernels::Rows rows = kernels::to_rows(cast_data(a, dtype), dims);
   // The scan runs on the reduced dim moved last; the result is permuted back.
@@ -196,10 +200,16 @@ TensorPair cum_extreme(const Tensor& a, int64_t dim, bool is_max) {
 
 }  // namespace
 
+void check_differentiable_dtype(const Tensor& a, ScalarType out_dtype) {
+  BIBUN_CHECK(is_floating(out_dtype) || !GradMode::is_enabled() || !a.requires_grad(),
+              "Autograd not support dtype: ", c_type_name(out_dtype));
+}
+
 Tensor prod(const Tensor& a, std::optional<int64_t> dim, bool keepdim, std::optional<ScalarType> dtype) {
   ScalarType dt = integral_to_long(a, dtype);
   ReducedShape shape = reduced_shape(a, dim ? std::vector<int64_t>{*dim} : std::vector<int64_t>{}, keepdim && dim);
   Tensor out = row_reduce(RowReduce::Prod, cast_data(a, dt), shape, dt);
+  check_differentiable_dtype(a, dt);
   if (!dim) {
     if (auto node = make_node<ProdBackward0>({&a})) {
       node->save(kSelf, a);
@@ -278,6 +288,7 @@ Tensor logsumexp(const Tensor& a, const std::vector<int64_t>& dims, bool keepdim
 
 Tensor cumsum(const Tensor& a, int64_t dim, std::optional<ScalarType> dtype) {
   Tensor out = scan(RowScan::Cumsum, a, dim, integral_to_long(a, dtype));
+  check_differentiable_dtype(a, out.dtype());
   if (auto node = make_node<CumsumBackward0>({&a})) {
     node->dim = wrap_dim(dim, a.dim());
     node->self_dtype = a.dtype();
@@ -288,6 +299,7 @@ Tensor cumsum(const Tensor& a, int64_t dim, std::optional<ScalarType> dtype) {
 
 Tensor cumprod(const Tensor& a, int64_t dim, std::optional<ScalarType> dtype) {
   Tensor out = scan(RowScan::Cumprod, a, dim, integral_to_long(a, dtype));
+  check_differentiable_dtype(a, out.dtype());
   if (auto node = make_node<CumprodBackward0>({&a})) {
     node->dim = wrap_dim(dim, a.dim());
     node->self_dtype = a.dtype();
@@ -296,6 +308,44 @@ Tensor cumprod(const Tensor& a, int64_t dim, std::optional<ScalarType> dtype) {
     node->save(kResult, out, true);
   }
   return out;
+}
+
+namespace {
+
+// PyTorch's C++ type names in its dtype-mismatch messages.
+const char* cpp_type_name(ScalarType t) {
+  static const char* names[] = {"bool", "int", "long int", "float", "double"};
+  return names[static_cast<int>(t)];
+}
+
+// cumsum_/cumprod_: the scan computed unrecorded in self's dtype, written back, history rebased.
+template <typename Node>
+Tensor& cum_inplace(Tensor& self, int64_t dim, std::optional<ScalarType> dtype, bool is_sum) {
+  const int64_t d = wrap_dim(dim, self.dim());
+  BIBUN_CHECK(!dtype || *dtype == self.dtype(), "Bad in-place call: input tensor dtype ", cpp_type_name(self.dtype()),
+              " and output tensor dtype ", cpp_type_name(*dtype), " should match");
+  check_inplace_write(self, {}, self.dtype());
+  Tensor result = scan(is_sum ? RowScan::Cumsum : RowScan::Cumprod, self, d, self.dtype());
+  auto node = make_node<Node>({&self});
+  if (node) {
+    node->dim = d;
+    node->self_dtype = self.dtype();
+    if (!is_sum) node->save(kSelf, clone(self));  // the old value, with its history
+  }
+  kernels::copy(self, result);
+  rebase_history(self, node);
+  if (node && !is_sum) node->save(kResult, self, /*is_output=*/true);
+  return self;
+}
+
+}  // namespace
+
+Tensor& cumsum_(Tensor& self, int64_t dim, std::optional<ScalarType> dtype) {
+  return cum_inplace<CumsumBackward0>(self, dim, dtype, true);
+}
+
+Tensor& cumprod_(Tensor& self, int64_t dim, std::optional<ScalarType> dtype) {
+  return cum_inplace<CumprodBackward0>(self, dim, dtype, false);
 }
 
 TensorPair cummax(const Tensor& a, int64_t dim) { return cum_extreme<CummaxBackward0>(a, dim, true); }
@@ -313,6 +363,11 @@ TensorPair median_dim(const Tensor& a, int64_t dim, bool keepdim) {
   return select_dim<MedianBackward1>(RowReduce::Median, "median", a, dim, keepdim);
 }
 
+TensorPair mode(const Tensor& a, int64_t dim, bool keepdim) {
+  check_nonempty("mode", a, {dim}, false);
+  return select_dim<ModeBackward0>(RowReduce::Mode, "mode", a, dim, keepdim);
+}
+
 Tensor count_nonzero(const Tensor& a, const std::vector<int64_t>& dims) {
   ReducedShape shape = reduced_shape(a, dims, false);
   return row_reduce(RowReduce::CountNonzero, a, shape, ScalarType::Int64);
@@ -322,6 +377,7 @@ Tensor nansum(const Tensor& a, const std::vector<int64_t>& dims, bool keepdim, s
   ScalarType dt = integral_to_long(a, dtype);
   ReducedShape shape = reduced_shape(a, dims, keepdim);
   Tensor out = row_reduce(RowReduce::NanSum, cast_data(a, dt), shape, dt);
+  check_differentiable_dtype(a, dt);
   if (auto node = make_node<NansumBackward0>({&a})) {
     node->r = reduced_dims(shape, keepdim);
     node->save(kSelf, a);

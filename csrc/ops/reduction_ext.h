@@ -1,5 +1,5 @@
 // The reductions and scans with dim of issue 4 (ops/reduction_ext.cpp): prod, amax/amin, max/min,
-// argmax/argmin, var/std (+ _mean), logsumexp, cumsum/cumprod/cummax/cummin, median,
+// argmax/argmin, var/std (+ _mean), logsumexp, cumsum/cumprod (+ in place)/cummax/cummin, median, mode,
 // count_nonzero, nansum/nanmean. Dims lists may be empty (= every dim) and negative.
 #pragma once
 #include <optional>
@@ -21,6 +21,10 @@ ReducedShape reduced_shape(const Tensor& a, const std::vector<int64_t>& dims, bo
 
 using TensorPair = std::pair<Tensor, Tensor>;
 
+// PyTorch's error for a recorded reduction whose dtype= is not floating (sum(x, dtype=int64) of an
+// x that requires grad): "Autograd not support dtype: Long".
+void check_differentiable_dtype(const Tensor& a, ScalarType out_dtype);
+
 Tensor prod(const Tensor& a, std::optional<int64_t> dim, bool keepdim, std::optional<ScalarType> dtype);
 Tensor amax(const Tensor& a, const std::vector<int64_t>& dims, bool keepdim);
 Tensor amin(const Tensor& a, const std::vector<int64_t>& dims, bool keepdim);
@@ -37,10 +41,15 @@ TensorPair std_mean(const Tensor& a, const std::vector<int64_t>& dims, double co
 Tensor logsumexp(const Tensor& a, const std::vector<int64_t>& dims, bool keepdim);
 Tensor cumsum(const Tensor& a, int64_t dim, std::optional<ScalarType> dtype);
 Tensor cumprod(const Tensor& a, int64_t dim, std::optional<ScalarType> dtype);
+// In place: `dtype`, when given, must be self's dtype (the scan runs in self's dtype).
+Tensor& cumsum_(Tensor& self, int64_t dim, std::optional<ScalarType> dtype);
+Tensor& cumprod_(Tensor& self, int64_t dim, std::optional<ScalarType> dtype);
 TensorPair cummax(const Tensor& a, int64_t dim);
 TensorPair cummin(const Tensor& a, int64_t dim);
 Tensor median_all(const Tensor& a);
 TensorPair median_dim(const Tensor& a, int64_t dim, bool keepdim);
+// The most frequent value along dim and a position of it, chosen as PyTorch's CPU kernel does.
+TensorPair mode(const Tensor& a, int64_t dim, bool keepdim);
 Tensor count_nonzero(const Tensor& a, const std::vector<int64_t>& dims);
 Tensor nansum(const Tensor& a, const std::vector<int64_t>& dims, bool keepdim, std::optional<ScalarType> dtype);
 // (min, max) over dims (all when empty).

@@ -9,6 +9,7 @@
 #include "autograd/formulas/unary_math_nodes.h"
 #include "kernels/unary_math.h"
 #include "ops/common.h"
+#include "ops/output_layout.h"
 
 namespace bibun::ops {
 
@@ -38,7 +39,7 @@ struct NoSetup {
 // out = kernel(a) in `dtype`, recording N saving `slot` (kSelf, kResult or kNoSave).
 template <typename N, typename K, typename S = NoSetup>
 Tensor unary_op(const Tensor& a, ScalarType dtype, K&& kernel, size_t slot, S setup = {}) {
-  Tensor out = empty(a.sizes(), dtype);
+  Tensor out = empty_elementwise(a.sizes(), dtype, {&a}, dtype);
   kernel(out, cast_data(a, dtype));
   if (auto node = make_node<N>({&a})) {
     setup(*node);
@@ -236,7 +237,7 @@ Tensor clamp(const Tensor& a, const Tensor& min, const Tensor& max) {
   DimVector shape = a.sizes();
   if (min.defined()) shape = kernels::broadcast_shapes(shape, min.sizes());
   if (max.defined()) shape = kernels::broadcast_shapes(shape, max.sizes());
-  Tensor out = empty(shape, dtype);
+  Tensor out = empty_elementwise(shape, dtype, {&a, &min, &max}, dtype);
   kernels::clamp(out, cast_data(a, dtype), cast_bound(min, dtype), cast_bound(max, dtype));
   if (auto node = make_node<ClampBackward0>({&a, &min, &max})) {
     node->save(kSelf, a);

@@ -5,6 +5,7 @@
 #include "autograd/grad_mode.h"
 #include "autograd/variable.h"
 #include "python/common.h"
+#include "python/py_refs.h"
 
 namespace bibun::python {
 
@@ -27,7 +28,8 @@ tensor_list tensors_from(py::handle seq, bool allow_none) {
 }  // namespace
 
 void init_autograd(py::module_& m) {
-  py::class_<Node, std::shared_ptr<Node>>(m, "Node")
+  // gc support (AccumulateGrad inherits it): Note [Tensor gc traversal] (gc_traverse.cpp).
+  py::class_<Node, std::shared_ptr<Node>>(m, "Node", py::custom_type_setup(setup_node_gc))
       .def("name", &Node::name)
       .def_property_readonly("metadata", [](Node& n) -> py::object {
         if (!n.user_data()) {

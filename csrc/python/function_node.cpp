@@ -5,6 +5,7 @@
 #include "autograd/saved_tensor.h"
 #include "autograd/variable.h"
 #include "python/common.h"
+#include "python/py_refs.h"
 
 namespace bibun::python {
 
@@ -16,7 +17,9 @@ struct FunctionBase {
   std::weak_ptr<Node> node;
 };
 
-class PyFunctionNode : public Node {
+// It owns the ctx, which the gc sees through the tensors whose grad_fn it is
+// (Note [Tensor gc traversal]).
+class PyFunctionNode : public Node, public PyRefOwner {
  public:
   PyFunctionNode(py::object ctx, std::string name, std::vector<int> edge_of_arg, bool materialize)
       : ctx_(new py::object(std::move(ctx))), name_(std::move(name)), edge_of_arg_(std::move(edge_of_arg)),
@@ -32,6 +35,10 @@ class PyFunctionNode : public Node {
     for (auto& s : saved_) s.release();
   }
   const py::object& ctx() const { return *ctx_; }
+  int traverse_py(visitproc visit, void* arg) const override {
+    Py_VISIT(ctx_->ptr());
+    return 0;
+  }
 
   // One entry per forward output: its input slot on this node, or -1 when it has none
   // (non-tensor or non-differentiable output); shape and dtype for a zero gradient.
@@ -114,7 +121,10 @@ py::object node_to_python(const std::shared_ptr<Node>& node) {
 }
 
 void init_function(py::module_& m) {
-  py::class_<FunctionBase>(m, "_FunctionBase", py::dynamic_attr())
+  // No py::dynamic_attr(): the Python subclass (BackwardCFunction) has the __dict__. With both,
+  // CPython 3.11's subtype_traverse and pybind11's traverse each visit the one dict, the gc
+  // miscounts its references, and a ctx in a cycle is never collected.
+  py::class_<FunctionBase>(m, "_FunctionBase")
       .def(py::init<>())
       .def_property_readonly("next_functions", [](FunctionBase& self) {
         auto n = node_of(self);
@@ -225,8 +235,9 @@ void init_function(py::module_& m) {
       ctx.attr("_saved_without_node") = to_save;
     }
     if (node) {
-      // The node owns ctx, and these tuples may hold the outputs, whose grad_fn is the node:
-      // a cycle through C++ that Python's gc cannot see. The node has what it needs now.
+      // The node owns ctx, and these tuples may hold the outputs, whose grad_fn is the node: a
+      // cycle that only the gc would free (Note [Tensor gc traversal]). The node has what it
+      // needs now, so dropping them lets reference counting free the graph.
       ctx.attr("to_save") = py::tuple();
       ctx.attr("dirty_tensors") = py::tuple();
       ctx.attr("non_differentiable") = py::tuple();

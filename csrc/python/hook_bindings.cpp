@@ -7,20 +7,11 @@
 #include "autograd/saved_tensor_hooks.h"
 #include "autograd/variable.h"
 #include "python/common.h"
+#include "python/py_refs.h"
 
 namespace bibun::python {
 
 namespace {
-
-// Owns a Python callable; takes the GIL to drop it (the engine may free hooks without it).
-struct PyCallable {
-  explicit PyCallable(py::object f) : fn(new py::object(std::move(f))) {}
-  ~PyCallable() {
-    py::gil_scoped_acquire gil;
-    delete fn;
-  }
-  py::object* fn;
-};
 
 Tensor tensor_result(const py::object& r, const char* what) {
   if (r.is_none()) return Tensor();
@@ -44,35 +35,46 @@ tensor_list from_result(const py::object& r, size_t expected, const char* what) 
   return out;
 }
 
+// Each hook calls its Python callable under the GIL; a released hook (its handle was removed
+// while a list copy still held it) does nothing.
 struct PyTensorHook : TensorHook, PyCallable {
   using PyCallable::PyCallable;
   Tensor operator()(const Tensor& grad) override {
+    if (released()) return Tensor();
     py::gil_scoped_acquire gil;
-    return tensor_result((*fn)(grad), "tensor");
+    py::object f = py::reinterpret_borrow<py::object>(fn());  // a hook may remove itself
+    return f ? tensor_result(f(grad), "tensor") : Tensor();
   }
 };
 
 struct PyPreHook : PreHook, PyCallable {
   using PyCallable::PyCallable;
   tensor_list operator()(const tensor_list& grads) override {
+    if (released()) return {};
     py::gil_scoped_acquire gil;
-    return from_result((*fn)(to_tuple(grads)), grads.size(), "pre");
+    py::object f = py::reinterpret_borrow<py::object>(fn());  // a hook may remove itself
+    return f ? from_result(f(to_tuple(grads)), grads.size(), "pre") : tensor_list{};
   }
 };
 
 struct PyPostHook : PostHook, PyCallable {
   using PyCallable::PyCallable;
   tensor_list operator()(const tensor_list& grad_inputs, const tensor_list& grad_outputs) override {
+    if (released()) return {};
     py::gil_scoped_acquire gil;
-    return from_result((*fn)(to_tuple(grad_inputs), to_tuple(grad_outputs)), grad_inputs.size(), "post");
+    py::object f = py::reinterpret_borrow<py::object>(fn());  // a hook may remove itself
+    return f ? from_result(f(to_tuple(grad_inputs), to_tuple(grad_outputs)), grad_inputs.size(), "post")
+             : tensor_list{};
   }
 };
 
 struct PyPostAccumulateHook : PostAccumulateGradHook, PyCallable {
   using PyCallable::PyCallable;
   void operator()(const Tensor& leaf) override {
+    if (released()) return;
     py::gil_scoped_acquire gil;
-    (*fn)(leaf);
+    auto f = py::reinterpret_borrow<py::object>(fn());  // a hook may remove itself
+    if (f && !f(leaf).is_none()) throw Error("Tensor post accumulate grad hooks should return None.");
   }
 };
 
@@ -85,13 +87,24 @@ struct HookHandle {
   }
 };
 
+// A leaf's hook handle refers to the hook weakly, so that a handle kept by the user does not
+// keep the leaf alive (a strong reference would hide a hook -> leaf cycle from the gc: Note
+// [Tensor gc traversal]). remove() releases the callable at once; the empty entry is pruned
+// from the leaf's list at its next registration.
+template <typename Hook>
+HookHandle leaf_handle(const std::shared_ptr<Hook>& hook) {
+  std::weak_ptr<Hook> weak = hook;
+  return HookHandle{[weak] {
+    if (auto h = weak.lock()) h->release();
+  }};
+}
+
 template <typename H>
-void erase_by_id(std::vector<HookEntry<H>>& list, uint64_t id) {
-  for (auto it = list.begin(); it != list.end(); ++it)
-    if (it->id == id) {
-      list.erase(it);
-      return;
-    }
+void prune_released(std::vector<HookEntry<H>>& list) {
+  std::erase_if(list, [](const HookEntry<H>& e) {
+    auto* callable = dynamic_cast<const PyCallable*>(e.hook.get());
+    return callable != nullptr && callable->released();
+  });
 }
 
 HookHandle node_handle(const std::shared_ptr<Node>& node, uint64_t id) {
@@ -115,12 +128,10 @@ void init_hooks(py::module_& m) {
         BIBUN_CHECK(t.requires_grad(), "cannot register a hook on a tensor that doesn't require gradient");
         auto hook = std::make_shared<PyTensorHook>(std::move(fn));
         if (is_leaf(t)) {
-          uint64_t id = next_hook_id();
-          t->ensure_autograd_meta().leaf_hooks.push_back({id, 0, hook});
-          intrusive_ptr<TensorImpl> impl = t.impl();
-          return HookHandle{[impl, id] {
-            if (AutogradMeta* meta = impl->autograd_meta()) erase_by_id(meta->leaf_hooks, id);
-          }};
+          auto& hooks = t->ensure_autograd_meta().leaf_hooks;
+          prune_released(hooks);
+          hooks.push_back({next_hook_id(), 0, hook});
+          return leaf_handle(hook);
         }
         auto fn_node = grad_fn(t);
         return node_handle(fn_node, fn_node->add_tensor_pre_hook(t->autograd_meta()->output_nr, hook));
@@ -128,13 +139,11 @@ void init_hooks(py::module_& m) {
       .def("register_post_accumulate_grad_hook", [](const Tensor& t, py::object fn) {
         BIBUN_CHECK(t.requires_grad(), "cannot register a hook on a tensor that doesn't require gradient");
         BIBUN_CHECK(is_leaf(t), "post accumulate grad hooks cannot be registered on non-leaf tensors");
-        uint64_t id = next_hook_id();
-        t->ensure_autograd_meta().post_accumulate_hooks.push_back(
-            {id, 0, std::make_shared<PyPostAccumulateHook>(std::move(fn))});
-        intrusive_ptr<TensorImpl> impl = t.impl();
-        return HookHandle{[impl, id] {
-          if (AutogradMeta* meta = impl->autograd_meta()) erase_by_id(meta->post_accumulate_hooks, id);
-        }};
+        auto hook = std::make_shared<PyPostAccumulateHook>(std::move(fn));
+        auto& hooks = t->ensure_autograd_meta().post_accumulate_hooks;
+        prune_released(hooks);
+        hooks.push_back({next_hook_id(), 0, hook});
+        return leaf_handle(hook);
       })
       .def("retain_grad", [](const Tensor& t) { retain_grad(t); })
       .def_property_readonly("retains_grad", [](const Tensor& t) {

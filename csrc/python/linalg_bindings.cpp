@@ -59,9 +59,13 @@ void init_linalg(py::module_& m) {
   m.def("_linalg_cross", &ops::linalg_cross);
   m.def("_linalg_det", &ops::linalg_det);
   m.def("_linalg_inv", &ops::linalg_inv);
-  m.def("_linalg_solve", &ops::linalg_solve);
+  m.def("_linalg_solve", &ops::linalg_solve, py::arg("A"), py::arg("B"), py::arg("left") = true);
   m.def("_linalg_cholesky", &ops::linalg_cholesky);
   m.def("_linalg_svdvals", &ops::linalg_svdvals);
+  m.def("_linalg_svd", [](const Tensor& a, bool full_matrices, bool compute_uv) {
+    auto [u, s, vh] = ops::linalg_svd(a, full_matrices, compute_uv);
+    return py::make_tuple(u, s, vh);
+  });
   m.def("_unsafe_view", [](const Tensor& a, py::handle sizes) { return ops::unsafe_view(a, parse_sizes(sizes)); });
 }
 

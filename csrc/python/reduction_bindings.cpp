@@ -50,6 +50,15 @@ void init_reduction(py::module_& m) {
   cls.def("_cumprod", [](const Tensor& a, int64_t dim, py::handle dtype) {
     return ops::cumprod(a, dim, parse_optional_dtype(dtype));
   });
+  cls.def(
+      "cumsum_",
+      [](Tensor& a, int64_t dim, py::handle dtype) { return Tensor(ops::cumsum_(a, dim, parse_optional_dtype(dtype))); },
+      py::arg("dim"), py::kw_only(), py::arg("dtype") = py::none());
+  cls.def(
+      "cumprod_",
+      [](Tensor& a, int64_t dim, py::handle dtype) { return Tensor(ops::cumprod_(a, dim, parse_optional_dtype(dtype))); },
+      py::arg("dim"), py::kw_only(), py::arg("dtype") = py::none());
+  cls.def("_mode", [](const Tensor& a, int64_t dim, bool keepdim) { return pair(ops::mode(a, dim, keepdim)); });
   cls.def("_cummax", [](const Tensor& a, int64_t dim) { return pair(ops::cummax(a, dim)); });
   cls.def("_cummin", [](const Tensor& a, int64_t dim) { return pair(ops::cummin(a, dim)); });
   cls.def("_median_all", [](const Tensor& a) { return ops::median_all(a); });

@@ -46,6 +46,7 @@ Tensor repeat_interleave(const Tensor& a, py::handle repeats, py::handle dim) {
 void init_shape(py::module_& m) {
   auto cls = py::reinterpret_borrow<py::class_<TensorImpl, Tensor>>(reinterpret_cast<PyObject*>(g_tensor_type));
   cls.def("flip", [](const Tensor& a, py::args dims, py::kwargs kw) {
+       BIBUN_CHECK_T(TypeError, dims.size() + kw.size() != 0, "flip() missing 1 required positional arguments: \"dims\"");
        return ops::flip(a, ints_from_args(dims, kw, "dims"));
      })
       .def("roll", [](const Tensor& a, py::handle shifts, py::handle dims) {
@@ -79,6 +80,8 @@ void init_shape(py::module_& m) {
       .def("swapdims_", [](Tensor& a, int64_t d0, int64_t d1) -> Tensor { return ops::transpose_(a, d0, d1); })
       .def("trace", [](const Tensor& a) { return ops::trace(a); })
       .def("repeat", [](const Tensor& a, py::args sizes, py::kwargs kw) {
+        BIBUN_CHECK_T(TypeError, sizes.size() + kw.size() != 0,
+                      "repeat() missing 1 required positional arguments: \"repeats\"");
         return ops::repeat(a, ints_from_args(sizes, kw, "repeats"));
       })
       .def("repeat_interleave", [](const Tensor& a, py::handle repeats, py::handle dim, py::handle) {

@@ -5,6 +5,8 @@
 #include "autograd/variable.h"
 #include "kernels/kernels.h"
 #include "python/common.h"
+#include "python/py_refs.h"
+#include "ops/write_checks.h"
 
 namespace bibun::python {
 
@@ -90,10 +92,20 @@ DimVector sizes_from_args(const py::args& args) {
   return parse_sizes(args);
 }
 
+// The same, also accepting the sizes as the keyword `name` (x.expand(size=(2, 3))); no sizes at all
+// is PyTorch's missing-argument TypeError.
+DimVector sizes_from_args(const py::args& args, const py::kwargs& kw, const char* fn, const char* name) {
+  if (kw.size() == 1 && kw.contains(name) && args.size() == 0) return parse_sizes(kw[name]);
+  BIBUN_CHECK_T(TypeError, kw.size() == 0, fn, "() got an unexpected keyword argument");
+  BIBUN_CHECK_T(TypeError, args.size() != 0, fn, "() missing 1 required positional arguments: \"", name, "\"");
+  return sizes_from_args(args);
+}
+
 }  // namespace
 
 void init_tensor(py::module_& m) {
-  auto cls = py::class_<TensorImpl, Tensor>(m, "Tensor", py::buffer_protocol());
+  // gc support: Note [Tensor gc traversal] (gc_traverse.cpp).
+  auto cls = py::class_<TensorImpl, Tensor>(m, "Tensor", py::buffer_protocol(), py::custom_type_setup(setup_tensor_gc));
   g_tensor_type = reinterpret_cast<PyTypeObject*>(cls.ptr());
 
   m.def("_set_size_type", [](py::object t) { g_size_type = t; });
@@ -219,7 +231,12 @@ void init_tensor(py::module_& m) {
   cls.def("__add__", [](const Tensor& a, py::handle b) { return binary_operator(a, b, [](auto& x, auto& y) { return ops::add(x, y, kOne); }); })
       .def("__radd__", [](const Tensor& a, py::handle b) { return binary_operator(a, b, [](auto& x, auto& y) { return ops::add(y, x, kOne); }); })
       .def("__sub__", [](const Tensor& a, py::handle b) { return binary_operator(a, b, [](auto& x, auto& y) { return ops::sub(x, y, kOne); }); })
-      .def("__rsub__", [](const Tensor& a, py::handle b) { return binary_operator(a, b, [](auto& x, auto& y) { return ops::rsub(x, y, kOne); }); })
+      .def("__rsub__", [](const Tensor& a, py::handle b) {
+        return binary_operator(a, b, [](auto& x, auto& y) {
+          ops::check_subtraction_dtypes(y, x);  // `True - bool_t` is a subtraction of two bools
+          return ops::rsub(x, y, kOne);
+        });
+      })
       .def("__mul__", [](const Tensor& a, py::handle b) { return binary_operator(a, b, [](auto& x, auto& y) { return ops::mul(x, y); }); })
       .def("__rmul__", [](const Tensor& a, py::handle b) { return binary_operator(a, b, [](auto& x, auto& y) { return ops::mul(y, x); }); })
       .def("__truediv__", [](const Tensor& a, py::handle b) { return binary_operator(a, b, [](auto& x, auto& y) { return ops::div(x, y); }); })
@@ -319,7 +336,9 @@ void init_tensor(py::module_& m) {
       })
       .def("transpose", [](const Tensor& a, int64_t d0, int64_t d1) { return ops::transpose(a, d0, d1); })
       .def("unsqueeze", [](const Tensor& a, int64_t d) { return ops::unsqueeze(a, d); })
-      .def("expand", [](const Tensor& a, py::args sizes) { return ops::expand(a, sizes_from_args(sizes)); })
+      .def("expand", [](const Tensor& a, py::args sizes, py::kwargs kw) {
+        return ops::expand(a, sizes_from_args(sizes, kw, "expand", "size"));
+      })
       .def("expand_as", [](const Tensor& a, const Tensor& b) { return ops::expand(a, b.sizes()); })
       .def("clone", [](const Tensor& a) { return ops::clone(a); })
       .def("contiguous", [](const Tensor& a) { return ops::contiguous(a); })
@@ -343,22 +362,29 @@ void init_tensor(py::module_& m) {
         return ops::sub_(a, tensor_or_scalar(b, "sub_", "other"), parse_alpha(alpha));
       }, py::arg("other"), py::kw_only(), py::arg("alpha") = 1)
       .def("mul_", [](Tensor& a, py::handle b) { return ops::mul_(a, tensor_or_scalar(b, "mul_", "other")); })
-      .def("view", [](const Tensor& a, py::args shape) {
+      .def("view", [](const Tensor& a, py::args shape, py::kwargs kw) {
         if (shape.size() == 1 && !PyLong_Check(shape[0].ptr()) && !PySequence_Check(shape[0].ptr()))
           return ops::to_dtype(a, parse_dtype(shape[0]));  // view(dtype) of the same itemsize is not supported
-        return ops::view(a, sizes_from_args(shape));
+        BIBUN_CHECK_T(TypeError, shape.size() != 0 || kw.size() != 0,
+                      "view() received an invalid combination of arguments - got (), but expected one of:\n"
+                      " * (bibun.dtype dtype)\n * (tuple of ints size)\n");
+        return ops::view(a, sizes_from_args(shape, kw, "view", "size"));
       })
       .def("view_as", [](const Tensor& a, const Tensor& other) { return ops::view(a, other.sizes()); })
-      .def("reshape", [](const Tensor& a, py::args shape) { return ops::reshape(a, sizes_from_args(shape)); })
+      .def("reshape", [](const Tensor& a, py::args shape, py::kwargs kw) {
+        return ops::reshape(a, sizes_from_args(shape, kw, "reshape", "shape"));
+      })
       .def("reshape_as", [](const Tensor& a, const Tensor& other) { return ops::reshape(a, other.sizes()); })
       .def("flatten", [](const Tensor& a, int64_t s, int64_t e) { return ops::flatten(a, s, e); },
            py::arg("start_dim") = 0, py::arg("end_dim") = -1)
-      .def("permute", [](const Tensor& a, py::args dims) {
-        DimVector d = sizes_from_args(dims);
+      .def("permute", [](const Tensor& a, py::args dims, py::kwargs kw) {
+        DimVector d = sizes_from_args(dims, kw, "permute", "dims");
         return ops::permute(a, d.vec());
       })
       .def("select", [](const Tensor& a, int64_t dim, int64_t index) { return ops::select(a, dim, index); })
       .def("narrow", [](const Tensor& a, int64_t dim, int64_t start, int64_t length) {
+        BIBUN_CHECK(a.dim() > 0, "narrow() cannot be applied to a 0-dim tensor.");
+        BIBUN_CHECK(length >= 0, "narrow(): length must be non-negative.");
         int64_t d = wrap_dim(dim, a.dim());
         int64_t size = a.sizes()[d];
         BIBUN_CHECK_T(IndexError, start >= -size && start <= size, "start out of range (expected to be in range of [",
@@ -374,7 +400,13 @@ void init_tensor(py::module_& m) {
       .def("t_", [](Tensor& a) { return ops::t_(a); })
       .def("__getitem__", [](const Tensor& a, py::handle index) { return index_get(a, index); })
       .def("__setitem__", [](Tensor& a, py::handle index, py::handle value) { index_put(a, index, value); })
-      .def("_assign_out", [](Tensor& out, const Tensor& result) { return ops::assign_out(out, result); });
+      .def("_assign_out", [](Tensor& out, const Tensor& result, py::args inputs) {
+        // The op's tensor inputs, when given, are checked for partial overlap with `out`.
+        if (inputs.size() == 0) return ops::assign_out(out, result);
+        for (py::handle h : inputs)
+          if (is_tensor(h)) ops::check_no_partial_overlap(out, as_tensor(h));
+        return ops::assign_out(out, result);
+      });
 }
 
 }  // namespace bibun::python

@@ -12,8 +12,9 @@ from bibun import _C
 Tensor = _C.Tensor
 
 
-def _finish(result: Tensor, out: Tensor | None) -> Tensor:
-    return result if out is None else out._assign_out(result)
+def _finish(result: Tensor, out: Tensor | None, *inputs) -> Tensor:
+    """``result``, or ``result`` written into ``out`` (which must not partially overlap ``inputs``)."""
+    return result if out is None else out._assign_out(result, *inputs)
 
 
 def _check_tensor(fn: str, input, arg: str = "input", position: int = 1) -> None:
@@ -37,7 +38,7 @@ def div(input, other, *, rounding_mode: str | None = _UNSET, out: Tensor | None 
     """``input / other``; ``rounding_mode`` ``'trunc'`` or ``'floor'`` rounds the quotient (keeping integer dtypes)."""
     input = _number_or_tensor("div", input)
     result = input.div(other) if rounding_mode is _UNSET else input.div(other, rounding_mode=rounding_mode)
-    return _finish(result, out)
+    return _finish(result, out, input, other)
 
 
 divide = div
@@ -59,7 +60,7 @@ def _binary(name: str, first_number: bool = False, doc: str = ""):
             input = _number_or_tensor(name, input)
         else:
             _check_tensor(name, input)
-        return _finish(getattr(input, name)(other), out)
+        return _finish(getattr(input, name)(other), out, input, other)
 
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = doc or f"Elementwise ``{name}`` with broadcasting and type promotion."

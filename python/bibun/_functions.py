@@ -9,8 +9,9 @@ from bibun import _C
 Tensor = _C.Tensor
 
 
-def _finish(result: Tensor, out: Optional[Tensor]) -> Tensor:
-    return result if out is None else out._assign_out(result)
+def _finish(result: Tensor, out: Optional[Tensor], *inputs) -> Tensor:
+    """``result``, or ``result`` written into ``out`` (which must not partially overlap ``inputs``)."""
+    return result if out is None else out._assign_out(result, *inputs)
 
 
 def _as_tensor_arg(x):
@@ -19,24 +20,24 @@ def _as_tensor_arg(x):
 
 def add(input, other, *, alpha=1, out: Optional[Tensor] = None) -> Tensor:
     """``input + alpha * other`` with broadcasting and type promotion."""
-    return _finish(_as_tensor_arg(input).add(other, alpha=alpha), out)
+    return _finish(_as_tensor_arg(input).add(other, alpha=alpha), out, input, other)
 
 
 def sub(input, other, *, alpha=1, out: Optional[Tensor] = None) -> Tensor:
     """``input - alpha * other``."""
-    return _finish(_as_tensor_arg(input).sub(other, alpha=alpha), out)
+    return _finish(_as_tensor_arg(input).sub(other, alpha=alpha), out, input, other)
 
 
 def mul(input, other, *, out: Optional[Tensor] = None) -> Tensor:
     """Elementwise product."""
-    return _finish(_as_tensor_arg(input).mul(other), out)
+    return _finish(_as_tensor_arg(input).mul(other), out, input, other)
 
 
 def pow(input, exponent, *, out: Optional[Tensor] = None) -> Tensor:
     """``input ** exponent`` (tensor or number on either side)."""
     if not isinstance(input, Tensor):
-        return _finish(_C._pow_scalar_base(input, exponent), out)
-    return _finish(input.pow(exponent), out)
+        return _finish(_C._pow_scalar_base(input, exponent), out, exponent)
+    return _finish(input.pow(exponent), out, input, exponent)
 
 
 _C_TYPE_NAMES = {"float32": "float", "float64": "double", "int64": "long int", "int32": "int", "bool": "bool"}
@@ -81,7 +82,7 @@ def _check_tensor(name: str, input) -> None:
 def _unary(name: str):
     def fn(input: Tensor, *, out: Optional[Tensor] = None) -> Tensor:
         _check_tensor(name, input)
-        return _finish(getattr(input, name)(), out)
+        return _finish(getattr(input, name)(), out, input)
 
     fn.__name__ = name
     fn.__qualname__ = name
@@ -116,9 +117,12 @@ def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out: Opt
     return _finish(input.mean(dim, keepdim, dtype=dtype), out)
 
 
-def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) -> Tensor:
-    """Vector p-norm (``torch.norm``)."""
-    return input.norm(p, dim, keepdim, dtype)
+def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, out: Optional[Tensor] = None,
+         dtype=None) -> Tensor:
+    """Vector p-norm (``torch.norm``); ``out`` must have the result's dtype."""
+    result = input.norm(p, dim, keepdim, dtype)
+    _check_out_dtype(result, out)
+    return _finish(result, out, input)
 
 
 def all(input: Tensor, dim=None, keepdim: bool = False, *, out: Optional[Tensor] = None) -> Tensor:
@@ -135,7 +139,7 @@ def any(input: Tensor, dim=None, keepdim: bool = False, *, out: Optional[Tensor]
 
 def _compare(name: str):
     def fn(input: Tensor, other, *, out: Optional[Tensor] = None) -> Tensor:
-        return _finish(getattr(input, name)(other), out)
+        return _finish(getattr(input, name)(other), out, input, other)
 
     fn.__name__ = name
     fn.__qualname__ = name
@@ -239,7 +243,7 @@ def where(condition: Tensor, input, other, *, out: Optional[Tensor] = None) -> T
         for name, pos, arg in (("input", 2, input), ("other", 3, other)):
             if not isinstance(arg, Tensor):
                 raise TypeError(f"where(): argument '{name}' (position {pos}) must be Tensor, not {type(arg).__name__}")
-    return _finish(condition._where(input, other), out)
+    return _finish(condition._where(input, other), out, condition, input, other)
 
 
 def cat(tensors, dim: int = 0, *, out: Optional[Tensor] = None) -> Tensor:

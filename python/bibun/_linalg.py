@@ -1,5 +1,5 @@
 """Top-level linear algebra: ``bmm``, ``baddbmm``, ``addbmm``, ``addmm``, ``addmv``, ``vdot``, ``outer``/``ger``,
-``kron``, ``cross``, ``tensordot``, ``einsum``, ``det``, ``inverse``, ``cholesky``.
+``kron``, ``cross``, ``tensordot``, ``einsum``, ``det``, ``inverse``, ``cholesky``, ``svd``.
 
 The products are Tensor methods bound in ``csrc/python/linalg_bindings.cpp``; the composite ops (``outer``,
 ``kron``, ``tensordot``, ``einsum``) are written here with bibun's ops in the order PyTorch composes them, so a
@@ -13,6 +13,10 @@ import warnings
 from collections.abc import Sequence
 
 from bibun import _C
+from bibun._creation import zeros as _zeros
+from bibun._reduction import _finish as _finish_tuple
+from bibun._reduction import _return_type
+from bibun._reduction import return_types as _return_types
 
 Tensor = _C.Tensor
 
@@ -30,6 +34,7 @@ __all__ = [
     "inverse",
     "kron",
     "outer",
+    "svd",
     "tensordot",
     "vdot",
 ]
@@ -205,6 +210,42 @@ def cholesky(input: Tensor, upper: bool = False, *, out: Tensor | None = None) -
     _check_tensor("cholesky", "input", input)
     warnings.warn(_CHOLESKY_DEPRECATION, UserWarning, stacklevel=2)
     return _finish(input.cholesky(upper), out)
+
+
+def _check_out_dtypes(A: Tensor, out) -> None:
+    """The SVD's ``out=`` tensors must have exactly the input's (floating) dtype, as in PyTorch."""
+    if out is None or not A.dtype.is_floating_point:
+        return
+    for o in (out,) if isinstance(out, Tensor) else out:
+        if isinstance(o, Tensor) and o.dtype != A.dtype:
+            raise RuntimeError(f"Expected out tensor to have dtype {_C_TYPE_NAMES[A.dtype._name]}, but got "
+                               f"{_C_TYPE_NAMES[o.dtype._name]} instead")
+
+
+_return_type("linalg_svd", ("U", "S", "Vh"))
+_return_type("svd", ("U", "S", "V"))
+
+
+def svd(input: Tensor, some: bool = True, compute_uv: bool = True, *, out=None):
+    """``input = U diag(S) Vᵀ`` as the named tuple ``(U, S, V)`` (PyTorch's older ``torch.svd``): ``some`` gives the
+    reduced ``U``/``V`` (``linalg.svd(full_matrices=False)``); without ``compute_uv`` only ``S`` is computed and
+    ``U`` (m x m) and ``V`` (n x n) are zeros."""
+    _check_tensor("svd", "input", input)
+    for name, value in (("some", some), ("compute_uv", compute_uv)):
+        if not isinstance(value, bool):
+            raise TypeError(f"svd(): argument '{name}' must be bool, not {type(value).__name__}")
+    if input.dim() < 2:
+        raise RuntimeError(f"linalg.svd: input should have at least 2 dimensions, but has {input.dim()} dimensions "
+                           f"instead")
+    _check_out_dtypes(input, out)
+    if compute_uv:
+        u, s, vh = _C._linalg_svd(input, not some, True)
+        result = (u, s, vh.mT)
+    else:
+        s = _C._linalg_svdvals(input)
+        batch, (m, n) = list(input.shape[:-2]), input.shape[-2:]
+        result = (_zeros(batch + [m, m], dtype=input.dtype), s, _zeros(batch + [n, n], dtype=input.dtype))
+    return _finish_tuple(_return_types.svd(result), out)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -423,10 +464,14 @@ def _install_methods() -> None:
     def _cross(self: Tensor, other: Tensor, dim: int | None = None) -> Tensor:
         return cross(self, other, dim)
 
+    def _svd(self: Tensor, some: bool = True, compute_uv: bool = True):
+        return svd(self, some, compute_uv)
+
     Tensor.outer = _outer
     Tensor.ger = _outer
     Tensor.kron = _kron
     Tensor.cross = _cross
+    Tensor.svd = _svd
 
 
 _install_methods()

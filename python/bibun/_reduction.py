@@ -1,7 +1,7 @@
 """Reductions with ``dim``/``keepdim``: ``prod``, ``amax``/``amin``, ``max``/``min`` (whole tensor, with
 ``dim`` returning ``(values, indices)``, or elementwise against ``other``), ``argmax``/``argmin``,
 ``var``/``std`` and their ``_mean`` forms, ``logsumexp``, ``cumsum``/``cumprod``/``cummax``/``cummin``,
-``median``, ``count_nonzero``, ``nansum``/``nanmean``, ``aminmax``, and ``bibun.return_types``.
+``median``, ``mode``, ``count_nonzero``, ``nansum``/``nanmean``, ``aminmax``, and ``bibun.return_types``.
 
 The kernels and nodes are C++ (private ``Tensor._xxx`` methods bound in
 ``csrc/python/reduction_bindings.cpp``); this module parses PyTorch's overloads over them, builds the
@@ -94,6 +94,7 @@ __all__ = [
     "max",
     "median",
     "min",
+    "mode",
     "nanmean",
     "nansum",
     "prod",
@@ -350,6 +351,14 @@ def median(input: Tensor, dim=None, keepdim: bool = False, *, out=None) -> Any:
     return _finish(result, out)
 
 
+def mode(input: Tensor, dim: int = -1, keepdim: bool = False, *, out=None) -> Any:
+    """The most frequent value along ``dim`` (the smallest of equally frequent ones) and an index of it:
+    ``(values, indices)``."""
+    _check_tensor("mode", input)
+    result = return_types.mode(input._mode(_check_int("mode", "dim", 2, dim), builtins.bool(keepdim)))
+    return _finish(result, out)
+
+
 def count_nonzero(input: Tensor, dim=None) -> Tensor:
     """Number of non-zero elements over ``dim`` (all by default), as int64."""
     _check_tensor("count_nonzero", input)
@@ -391,7 +400,7 @@ def _method(fn: Any, name: str) -> Any:
 
 
 for _name in __all__:
-    if _name == "return_types":
+    if _name in ("return_types", "var_mean", "std_mean"):  # PyTorch has no var_mean/std_mean methods
         continue
     setattr(Tensor, _name, _method(globals()[_name], _name))
 del _name

@@ -278,7 +278,13 @@ def _method_broadcast_to(self: Tensor, size: Any) -> Tensor:
     return self.expand(tuple(size))
 
 
-def _method_tile(self: Tensor, *dims: Any) -> Tensor:
+def _method_tile(self: Tensor, *dims: Any, **kwargs: Any) -> Tensor:
+    if not dims and set(kwargs) == {"dims"}:
+        dims = (kwargs.pop("dims"),)
+    if kwargs:
+        raise TypeError(f"tile() got an unexpected keyword argument '{next(iter(kwargs))}'")
+    if not dims:
+        raise TypeError('tile() missing 1 required positional arguments: "dims"')
     reps = list(_as_ints(dims[0])) if len(dims) == 1 and not isinstance(dims[0], int) else list(dims)
     if len(reps) < self.dim():
         reps = [1] * (self.dim() - len(reps)) + reps

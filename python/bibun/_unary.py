@@ -26,14 +26,15 @@ def _check_tensor(fn: str, input) -> None:
         raise TypeError(f"{fn}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
 
 
-def _finish(result: Tensor, out: Optional[Tensor]) -> Tensor:
-    return result if out is None else out._assign_out(result)
+def _finish(result: Tensor, out: Optional[Tensor], *inputs) -> Tensor:
+    """``result``, or ``result`` written into ``out`` (which must not partially overlap ``inputs``)."""
+    return result if out is None else out._assign_out(result, *inputs)
 
 
 def _make(name: str):
     def fn(input: Tensor, *, out: Optional[Tensor] = None) -> Tensor:
         _check_tensor(name, input)
-        return _finish(getattr(input, name)(), out)
+        return _finish(getattr(input, name)(), out, input)
 
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = f"Elementwise ``{name}`` of ``input``."

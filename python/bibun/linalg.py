@@ -1,4 +1,5 @@
-"""``bibun.linalg``: norms, ``det``, ``inv``, ``solve``, ``cholesky``, ``cross`` (PyTorch's ``torch.linalg``).
+"""``bibun.linalg``: norms, ``det``, ``inv``, ``solve``, ``cholesky``, ``svd``/``svdvals``, ``cross`` (PyTorch's
+``torch.linalg``).
 
 ``det``/``inv``/``solve``/``cholesky`` run LAPACK from the bundled OpenBLAS on batches of matrices and record
 PyTorch's nodes (``LinalgDetBackward0``, ``LinalgInvExBackward0``, ...). A singular input raises
@@ -11,6 +12,9 @@ import math
 from builtins import min as builtins_min
 
 from bibun import _C
+from bibun._linalg import _check_out_dtypes
+from bibun._reduction import _finish as _finish_tuple
+from bibun._reduction import return_types
 
 Tensor = _C.Tensor
 LinAlgError = _C._LinAlgError
@@ -26,6 +30,7 @@ __all__ = [
     "matrix_norm",
     "norm",
     "solve",
+    "svd",
     "svdvals",
     "vector_norm",
 ]
@@ -53,13 +58,18 @@ def inv(A: Tensor, *, out: Tensor | None = None) -> Tensor:
     return _finish(_C._linalg_inv(A), out)
 
 
+def _check_bool(fn: str, name: str, value) -> None:
+    if not isinstance(value, bool):
+        raise TypeError(f"{fn}(): argument '{name}' must be bool, not {type(value).__name__}")
+
+
 def solve(A: Tensor, B: Tensor, *, left: bool = True, out: Tensor | None = None) -> Tensor:
-    """The solution X of ``A X = B`` (``B`` a vector or a batch of them, or matrices; batches broadcast)."""
+    """The solution X of ``A X = B``, or of ``X A = B`` when ``left=False`` (``B`` a vector or a batch of them, or
+    matrices; batches broadcast)."""
     _check_tensor("solve", "A", A)
     _check_tensor("solve", "B", B, 2)
-    if not left:
-        raise NotImplementedError("bibun.linalg.solve(left=False) is not implemented; use solve(A.mT, B.mT).mT")
-    return _finish(_C._linalg_solve(A, B), out)
+    _check_bool("linalg_solve", "left", left)
+    return _finish(_C._linalg_solve(A, B, left), out)
 
 
 def cholesky(A: Tensor, *, upper: bool = False, out: Tensor | None = None) -> Tensor:
@@ -68,10 +78,33 @@ def cholesky(A: Tensor, *, upper: bool = False, out: Tensor | None = None) -> Te
     return _finish(_C._linalg_cholesky(A, upper), out)
 
 
+_DRIVER_ERROR = "torch.linalg.svd: keyword argument `driver=` is only supported on CUDA inputs with cuSOLVER backend."
+
+
+def svd(A: Tensor, full_matrices: bool = True, *, driver=None, out=None):
+    """``A = U diag(S) Vh`` for each matrix of ``A`` (LAPACK's gesdd), as the named tuple ``(U, S, Vh)`` with ``S``
+    descending. ``full_matrices=True`` gives square ``U`` (m x m) and ``Vh`` (n x n), else ``U`` (m x k) and ``Vh``
+    (k x n), ``k = min(m, n)``. Differentiable (``LinalgSvdBackward0``, twice too) for losses that do not depend on
+    the signs of the singular vectors; with ``full_matrices`` only their first ``k`` take part, as in PyTorch."""
+    _check_tensor("svd", "A", A)
+    _check_bool("linalg_svd", "full_matrices", full_matrices)
+    if driver is not None:
+        raise RuntimeError(_DRIVER_ERROR)
+    if out is not None and not isinstance(out, (tuple, list)):
+        raise TypeError(f"linalg_svd(): argument 'out' must be tuple of Tensors, not {type(out).__name__}")
+    if out is not None and len(out) != 3:
+        raise TypeError(f"expected tuple of 3 elements but got {len(out)}")
+    _check_out_dtypes(A, out)
+    return _finish_tuple(return_types.linalg_svd(_C._linalg_svd(A, full_matrices, True)), out)
+
+
 def svdvals(A: Tensor, *, driver=None, out: Tensor | None = None) -> Tensor:
-    """Singular values of each matrix of ``A`` (descending). First derivatives only: double backward raises
-    ``NotImplementedError``."""
+    """Singular values of each matrix of ``A`` (descending); with a gradient to record they come from ``svd``
+    (``LinalgSvdBackward0``), so they differentiate twice."""
     _check_tensor("svdvals", "A", A)
+    if driver is not None:
+        raise RuntimeError(_DRIVER_ERROR)
+    _check_out_dtypes(A, out)
     return _finish(_C._linalg_svdvals(A), out)
 
 

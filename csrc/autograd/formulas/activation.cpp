@@ -2,6 +2,8 @@
 #include "autograd/formulas/helpers.h"
 #include "autograd/formulas/nodes.h"
 #include "autograd/formulas/nn_ops_nodes.h"
+#include "autograd/formulas/piecewise_nodes.h"
+#include "autograd/grad_mode.h"
 #include "kernels/kernels.h"
 #include "ops/nn_ops.h"
 #include "ops/unary_math.h"
@@ -17,14 +19,15 @@ Tensor compare(kernels::BinaryOp op, const Tensor& a, double v) {
 }  // namespace
 
 tensor_list ReluBackward0::apply(tensor_list&& g) {
+  // create_graph: threshold_backward recorded (Note [Double backward of piecewise-linear ops]).
+  if (GradMode::is_enabled()) return {piecewise_backward(g[0], saved(kResult), {PiecewiseKind::Threshold, 0.0})};
   return {ops::masked_fill(g[0], compare(kernels::BinaryOp::Le, saved(kResult), 0.0), Scalar(0.0))};
 }
 
 tensor_list CeluBackward0::apply(tensor_list&& g) {
-  // d/dx celu = 1 for x > 0, exp(x / alpha) otherwise.
-  Tensor x = saved(kSelf);
-  Tensor negative_part = ops::mul(g[0], ops::exp(ops::div(x, scalar(alpha))));
-  return {ops::where(compare(kernels::BinaryOp::Gt, x, 0.0), g[0], negative_part)};
+  // d/dx celu = 1 for x > 0, exp(x / alpha) otherwise: elu's with scale 1, input_scale 1 / alpha.
+  const double a = alpha.to_double();
+  return {scaled_backward(g[0], saved(kSelf), {ScaledKind::Elu, a, 1.0, 1.0 / a})};
 }
 
 tensor_list WhereBackward0::apply(tensor_list&& g) {
@@ -47,15 +50,13 @@ namespace {
 Tensor cmp(kernels::BinaryOp op, const Tensor& a, double v) { return ops::compare(static_cast<int>(op), a, scalar(v)); }
 const Scalar kOne1{int64_t{1}};
 
-Tensor leaky_grad(const Tensor& g, const Tensor& x, double slope) {
-  return ops::where(cmp(kernels::BinaryOp::Gt, x, 0.0), g, ops::mul(g, scalar(slope)));
-}
-
 // softplus(x) = -log_sigmoid(-x), differentiable and stable.
 Tensor softplus_of(const Tensor& x) { return ops::neg(ops::log_sigmoid(ops::neg(x))); }
 }  // namespace
 
-tensor_list LeakyReluBackward0::apply(tensor_list&& g) { return {leaky_grad(g[0], saved(kSelf), negative_slope)}; }
+tensor_list LeakyReluBackward0::apply(tensor_list&& g) {
+  return {piecewise_backward(g[0], saved(kSelf), {PiecewiseKind::LeakyRelu, negative_slope})};
+}
 
 tensor_list LeakyReluBackward1::apply(tensor_list&& g) {
   BIBUN_CHECK(negative_slope > 0.0,
@@ -63,14 +64,12 @@ tensor_list LeakyReluBackward1::apply(tensor_list&& g) {
               "This is caused by calling in-place forward function with a negative slope, please call out-of-place "
               "version instead. File an issue at https://github.com/pytorch/pytorch if you do require supporting "
               "in-place leakRelu backward calculation with negative slope");
-  return {leaky_grad(g[0], saved(kResult), negative_slope)};
+  return {piecewise_backward(g[0], saved(kResult), {PiecewiseKind::LeakyRelu, negative_slope})};
 }
 
 // x > 0: g * scale; else g * input_scale * alpha * scale * exp(x * input_scale).
 tensor_list EluBackward0::apply(tensor_list&& g) {
-  Tensor x = saved(kSelf);
-  Tensor neg = ops::mul(g[0], ops::mul(ops::exp(ops::mul(x, scalar(input_scale))), scalar(input_scale * alpha * scale)));
-  return {ops::where(cmp(kernels::BinaryOp::Gt, x, 0.0), maybe_multiply(g[0], Scalar(scale)), neg)};
+  return {scaled_backward(g[0], saved(kSelf), {ScaledKind::Elu, alpha, scale, input_scale})};
 }
 
 // From the result y: y > 0: g * scale; else g * input_scale * (y + alpha * scale).
@@ -79,15 +78,11 @@ tensor_list EluBackward1::apply(tensor_list&& g) {
               "In-place elu backward calculation is triggered with a negative slope which is not supported. This is "
               "caused by calling in-place forward function with a negative slope, please call out-of-place version "
               "instead.");
-  Tensor y = saved(kResult);
-  Tensor neg = ops::mul(g[0], ops::mul(ops::add(y, scalar(alpha * scale), kOne1), scalar(input_scale)));
-  return {ops::where(cmp(kernels::BinaryOp::Gt, y, 0.0), maybe_multiply(g[0], Scalar(scale)), neg)};
+  return {scaled_backward(g[0], saved(kResult), {ScaledKind::EluResult, alpha, scale, input_scale})};
 }
 
 tensor_list CeluBackward1::apply(tensor_list&& g) {
-  Tensor y = saved(kResult);
-  Tensor neg = ops::mul(g[0], ops::mul(ops::add(y, scalar(alpha), kOne1), scalar(1.0 / alpha)));
-  return {ops::where(cmp(kernels::BinaryOp::Gt, y, 0.0), g[0], neg)};
+  return {scaled_backward(g[0], saved(kResult), {ScaledKind::EluResult, alpha, 1.0, 1.0 / alpha})};
 }
 
 tensor_list GeluBackward0::apply(tensor_list&& g) {
@@ -125,38 +120,30 @@ tensor_list MishBackward0::apply(tensor_list&& g) {
 }
 
 tensor_list SoftplusBackward0::apply(tensor_list&& g) {
-  Tensor z = ops::mul(saved(kSelf), scalar(beta));
-  return {ops::where(cmp(kernels::BinaryOp::Gt, z, threshold), g[0], ops::mul(g[0], ops::sigmoid(z)))};
+  ScaledParams p{ScaledKind::Softplus};
+  p.beta = beta, p.threshold = threshold;
+  return {scaled_backward(g[0], saved(kSelf), p)};
 }
 
 tensor_list HardtanhBackward0::apply(tensor_list&& g) {
   Tensor x = saved(kSelf);  // hardtanh_ saves its result instead: the masks are the same
   if (!x.defined()) x = saved(kResult);
-  Tensor r = ops::masked_fill(g[0], cmp(kernels::BinaryOp::Le, x, min_val), Scalar(0.0));
-  return {ops::masked_fill(r, cmp(kernels::BinaryOp::Ge, x, max_val), Scalar(0.0))};
+  return {piecewise_backward(g[0], x, {PiecewiseKind::Hardtanh, min_val, max_val})};
 }
 
-tensor_list HardsigmoidBackward0::apply(tensor_list&& g) {
-  Tensor x = saved(kSelf);
-  Tensor r = ops::div(g[0], scalar(6.0));
-  r = ops::masked_fill(r, cmp(kernels::BinaryOp::Le, x, -3.0), Scalar(0.0));
-  return {ops::masked_fill(r, cmp(kernels::BinaryOp::Ge, x, 3.0), Scalar(0.0))};
-}
+tensor_list HardsigmoidBackward0::apply(tensor_list&& g) { return {hardsigmoid_backward(g[0], saved(kSelf))}; }
 
-// x < -3: 0; x <= 3: g * (x / 3 + 0.5); else g.
+// x <= -3: 0; -3 < x < 3: g * (x / 3 + 0.5); else g (PyTorch's pieces, kinks included).
 tensor_list HardswishBackward0::apply(tensor_list&& g) {
-  Tensor x = saved(kSelf);
-  Tensor mid = ops::mul(g[0], ops::add(ops::div(x, scalar(3.0)), scalar(0.5), kOne1));
-  Tensor r = ops::where(cmp(kernels::BinaryOp::Le, x, 3.0), mid, g[0]);
-  return {ops::masked_fill(r, cmp(kernels::BinaryOp::Lt, x, -3.0), Scalar(0.0))};
+  return {scaled_backward(g[0], saved(kSelf), {ScaledKind::Hardswish})};
 }
 
 tensor_list ThresholdBackward0::apply(tensor_list&& g) {
-  return {ops::masked_fill(g[0], cmp(kernels::BinaryOp::Le, saved(kSelf), threshold), Scalar(0.0))};
+  return {piecewise_backward(g[0], saved(kSelf), {PiecewiseKind::Threshold, threshold})};
 }
 
 tensor_list ThresholdBackward1::apply(tensor_list&& g) {
-  return {ops::masked_fill(g[0], cmp(kernels::BinaryOp::Le, saved(kResult), threshold), Scalar(0.0))};
+  return {piecewise_backward(g[0], saved(kSelf), {PiecewiseKind::Threshold, threshold})};
 }
 
 // out = a * sigmoid(b): grad_a = g * sigmoid(b), grad_b = g * a * sigmoid(b) * (1 - sigmoid(b)).
@@ -171,16 +158,7 @@ tensor_list GluBackward0::apply(tensor_list&& g) {
 }
 
 tensor_list PreluKernelBackward0::apply(tensor_list&& g) {
-  Tensor x = saved(kSelf), weight = saved(kOther);
-  Tensor positive = cmp(kernels::BinaryOp::Gt, x, 0.0);
-  tensor_list r(2);
-  if (needs_input_grad(0)) r[0] = ops::where(positive, g[0], ops::mul(ops::prelu_weight_view(weight, x.dim()), g[0]));
-  if (needs_input_grad(1)) {
-    Tensor gw = ops::where(positive, zeros_like(g[0]), ops::mul(x, g[0]));
-    Tensor wv = ops::prelu_weight_view(weight, x.dim());
-    r[1] = ops::reshape(ops::sum_to(gw, wv.sizes()), weight.sizes());
-  }
-  return r;
+  return prelu_kernel_backward(g[0], saved(kSelf), saved(kOther), needs_input_grad(0), needs_input_grad(1));
 }
 
 }  // namespace bibun

@@ -40,7 +40,8 @@ tensor_list DivBackward0::apply(tensor_list&& g) {
   if (needs_input_grad(0)) r[0] = ops::div(g[0], other);
   if (needs_input_grad(1)) {
     Tensor self = saved(kSelf);
-    r[1] = ops::neg(ops::div(ops::mul(g[0], self), ops::mul(other, other)));
+    // PyTorch's -grad * ((self / other) / other): exactly 0 for x / x, where self * grad / other^2 rounds.
+    r[1] = ops::neg(ops::mul(g[0], ops::div(ops::div(self, other), other)));
   }
   return r;
 }
@@ -68,11 +69,11 @@ tensor_list PowBackward1::apply(tensor_list&& g) {
   Tensor self = saved(kSelf), exponent = saved(kOther);
   if (needs_input_grad(0)) {
     Tensor e_minus_1 = ops::sub(exponent, scalar(1.0), Scalar(int64_t{1}));
-    Tensor d = ops::mul(exponent, ops::pow(self, e_minus_1));
-    // exponent == 0 gives 0 even where self == 0 (0 * 0^-1 would be nan).
+    Tensor d = ops::mul(g[0], ops::mul(exponent, ops::pow(self, e_minus_1)));
+    // exponent == 0 gives 0 even where self == 0 (0 * 0^-1 would be nan) or the incoming grad is
+    // inf (masked after the product, as PyTorch's where(exponent == 0, 0, grad * ...)).
     Tensor zero_exp = ops::eq(exponent, ops::wrapped_scalar(Scalar(int64_t{0})));
-    d = ops::masked_fill(d, ops::expand(zero_exp, d.sizes()), Scalar(0.0));
-    r[0] = ops::mul(g[0], d);
+    r[0] = ops::masked_fill(d, ops::expand(zero_exp, d.sizes()), Scalar(0.0));
   }
   if (needs_input_grad(1)) {
     Tensor result = saved(kResult);

@@ -20,4 +20,21 @@ inline Tensor unsqueeze_dims(Tensor g, std::vector<int64_t> dims) {
   return g;
 }
 
+// A matrix laid out column-major (strides (1, rows)), PyTorch's test in mm_mat1/mat2_backward.
+inline bool column_major(const Tensor& m) {
+  return m.dim() == 2 && m.strides()[0] == 1 && m.strides()[1] == m.sizes()[0];
+}
+
+// Gradients of mat1 and mat2 in mat1 @ mat2, each computed so that it has its input's layout:
+// for a column-major input (linear's weight.t()) the product is taken transposed, so the
+// weight's gradient arrives contiguous and AccumulateGrad keeps it without a copy.
+inline Tensor mm_mat1_grad(const Tensor& grad, const Tensor& mat2, bool mat1_col_major) {
+  if (mat1_col_major) return ops::t(ops::mm(mat2, ops::t(grad)));
+  return ops::mm(grad, ops::t(mat2));
+}
+inline Tensor mm_mat2_grad(const Tensor& grad, const Tensor& mat1, bool mat2_col_major) {
+  if (mat2_col_major) return ops::t(ops::mm(ops::t(grad), mat1));
+  return ops::mm(ops::t(mat1), grad);
+}
+
 }  // namespace bibun::formulas

@@ -15,8 +15,8 @@ Tensor mT(const Tensor& a) { return ops::transpose(a, -2, -1); }
 
 tensor_list MmBackward0::apply(tensor_list&& g) {
   tensor_list r(2);
-  if (needs_input_grad(0)) r[0] = ops::mm(g[0], ops::t(saved(kOther)));
-  if (needs_input_grad(1)) r[1] = ops::mm(ops::t(saved(kSelf)), g[0]);
+  if (needs_input_grad(0)) r[0] = formulas::mm_mat1_grad(g[0], saved(kOther), mat1_col_major);
+  if (needs_input_grad(1)) r[1] = formulas::mm_mat2_grad(g[0], saved(kSelf), mat2_col_major);
   return r;
 }
 
@@ -127,13 +127,16 @@ tensor_list LinalgInvExBackward0::apply(tensor_list&& g) {
   return {ops::neg(ops::matmul(ops::matmul(inv_t, g[0]), inv_t))};
 }
 
+// A X = B: gB = A^-T gX, gA = -gB X^T; X A = B: gB = gX A^-T, gA = -X^T gB.
 tensor_list LinalgSolveExBackward0::apply(tensor_list&& g) {
   tensor_list r(2);
   Tensor a = saved(kSelf);
-  Tensor gb = ops::linalg_solve(mT(a), g[0]);
+  Tensor gb = ops::linalg_solve(mT(a), g[0], left);
   if (needs_input_grad(0)) {
     Tensor x = saved(kResult);
-    Tensor ga = vector_case ? ops::matmul(ops::unsqueeze(gb, -1), ops::unsqueeze(x, -2)) : ops::matmul(gb, mT(x));
+    Tensor ga = !left        ? ops::matmul(mT(x), gb)
+                : vector_case ? ops::matmul(ops::unsqueeze(gb, -1), ops::unsqueeze(x, -2))
+                              : ops::matmul(gb, mT(x));
     r[0] = ops::sum_to(ops::neg(ga), self_sizes);
   }
   if (needs_input_grad(1)) r[1] = ops::sum_to(gb, other_sizes);
@@ -146,12 +149,19 @@ tensor_list LinalgCholeskyExBackward0::apply(tensor_list&& g) {
 
 tensor_list CholeskyBackward0::apply(tensor_list&& g) { return {ops::cholesky_backward(g[0], saved(kResult), upper)}; }
 
-// d s_i = u_i^T dA v_i, so gA = U diag(gS) Vh. The derivative of U and V is not recorded.
+// Note [SVD backward] in ops/linalg.cpp. With full_matrices only the first k = min(m, n)
+// columns of U and rows of Vh take part (the rest are not unique), as in PyTorch.
 tensor_list LinalgSvdBackward0::apply(tensor_list&& g) {
-  BIBUN_CHECK_T(NotImplementedError, !GradMode::is_enabled(),
-                "bibun does not implement double backward through singular values (linalg.svdvals, "
-                "matrix_norm with ord=2, -2 or 'nuc')");
-  return {ops::matmul(ops::mul(saved(kSelf), ops::unsqueeze(g[0], -2)), saved(kOther))};
+  Tensor u = saved(kSelf), s = saved(kOther), vh = saved(kResult);
+  Tensor gu = g[0], gvh = g[2];
+  if (full_matrices) {
+    const int64_t k = s.sizes()[s.dim() - 1];
+    u = ops::slice(u, -1, 0, k, 1);
+    vh = ops::slice(vh, -2, 0, k, 1);
+    if (gu.defined()) gu = ops::slice(gu, -1, 0, k, 1);
+    if (gvh.defined()) gvh = ops::slice(gvh, -2, 0, k, 1);
+  }
+  return {ops::svd_backward(gu, g[1], gvh, u, s, vh)};
 }
 
 }  // namespace linalg_nodes

@@ -28,13 +28,16 @@ BIBUN_LINALG_NODE(LinalgCrossBackward0, DimVector self_sizes; DimVector other_si
 BIBUN_LINALG_NODE(LinalgDetBackward0, )
 // Saved: kResult = A^-1.
 BIBUN_LINALG_NODE(LinalgInvExBackward0, )
-// Saved: kSelf = A, kResult = X.
-BIBUN_LINALG_NODE(LinalgSolveExBackward0, DimVector self_sizes; DimVector other_sizes; bool vector_case;)
+// Saved: kSelf = A, kResult = X. left: A X = B, else X A = B.
+BIBUN_LINALG_NODE(LinalgSolveExBackward0, DimVector self_sizes; DimVector other_sizes; bool vector_case;
+                  bool left = true;)
 // Saved: kResult = the factor (L, or U = L^T when upper).
 BIBUN_LINALG_NODE(LinalgCholeskyExBackward0, bool upper;)
 BIBUN_LINALG_NODE(CholeskyBackward0, bool upper;)
-// svdvals: saved kSelf = U, kOther = Vh (constants: no double backward).
-BIBUN_LINALG_NODE(LinalgSvdBackward0, )
+// linalg_svd (and svdvals): saved outputs kSelf = U, kOther = S, kResult = Vh. Gradients of
+// outputs nobody used stay undefined (the svdvals case needs no division by gaps of S).
+BIBUN_LINALG_NODE(LinalgSvdBackward0, bool full_matrices = false;
+                  bool materialize_grads() const override { return false; })
 
 #undef BIBUN_LINALG_NODE
 

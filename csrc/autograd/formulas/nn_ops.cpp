@@ -2,6 +2,8 @@
 // create_graph records their graph.
 #include "autograd/formulas/helpers.h"
 #include "autograd/formulas/nn_ops_nodes.h"
+#include "autograd/formulas/piecewise_nodes.h"
+#include "autograd/grad_mode.h"
 #include "kernels/nn_kernels.h"
 #include "ops/nn_ops.h"
 #include "ops/common.h"
@@ -77,8 +79,8 @@ tensor_list BinaryCrossEntropyBackward0::apply(tensor_list&& g) {
 tensor_list AddmmBackward0::apply(tensor_list&& g) {
   tensor_list r(3);
   if (needs_input_grad(0)) r[0] = ops::sum_to(g[0], self_sizes);
-  if (needs_input_grad(1)) r[1] = ops::mm(g[0], ops::t(saved(kOther)));
-  if (needs_input_grad(2)) r[2] = ops::mm(ops::t(saved(kSelf)), g[0]);
+  if (needs_input_grad(1)) r[1] = mm_mat1_grad(g[0], saved(kOther), mat1_col_major);
+  if (needs_input_grad(2)) r[2] = mm_mat2_grad(g[0], saved(kSelf), mat2_col_major);
   return r;
 }
 
@@ -128,6 +130,7 @@ tensor_list ConstantPadNdBackward0::apply(tensor_list&& g) {
 }
 
 tensor_list PadIndexBackward::apply(tensor_list&& g) {
+  if (GradMode::is_enabled()) return {pad_backward(*this, g[0])};  // create_graph: piecewise_nodes.h
   Tensor grad = g[0];
   for (size_t s = dims.size(); s-- > 0;) {
     const int64_t d = dims[s];

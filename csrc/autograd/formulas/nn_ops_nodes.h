@@ -25,7 +25,8 @@ struct NllLoss2DBackward0 : NllLossBackward0 {
 };
 BIBUN_NN_NODE(MseLossBackward0, int reduction;)                 // self, target
 BIBUN_NN_NODE(BinaryCrossEntropyBackward0, int reduction;)      // self, target, weight (kExtra)
-BIBUN_NN_NODE(AddmmBackward0, DimVector self_sizes;)            // mat1 (kSelf), mat2 (kOther)
+// mat1 (kSelf), mat2 (kOther); layouts as in MmBackward0.
+BIBUN_NN_NODE(AddmmBackward0, DimVector self_sizes; bool mat1_col_major = false; bool mat2_col_major = false;)
 
 // Activations (formulas/activation.cpp). Backward0 forms save self, the in-place Backward1 forms
 // (and relu_, hardtanh_, threshold_) save the result.
@@ -42,7 +43,7 @@ BIBUN_NN_NODE(HardtanhBackward0, double min_val; double max_val;)               
 BIBUN_NN_NODE(HardsigmoidBackward0, )                                             // self
 BIBUN_NN_NODE(HardswishBackward0, )                                               // self
 BIBUN_NN_NODE(ThresholdBackward0, double threshold;)                              // self
-BIBUN_NN_NODE(ThresholdBackward1, double threshold;)                              // result
+BIBUN_NN_NODE(ThresholdBackward1, double threshold;)                              // self (old value)
 BIBUN_NN_NODE(GluBackward0, int64_t dim;)                                         // self
 BIBUN_NN_NODE(PreluKernelBackward0, )                                             // self, weight (kOther)
 // Losses (formulas/loss.cpp): self, target.
@@ -62,6 +63,8 @@ struct PadIndexBackward : FormulaNode {
   std::vector<int64_t> dims;        // padded dims, in the order the forward indexed them
   std::vector<DimVector> in_sizes;  // the tensor's sizes before each step
   std::vector<Tensor> indices;      // int64 source index of each output position along dims[k]
+  std::vector<int64_t> pad;         // as given, and the mode: for the double backward
+  bool reflect = false;
   std::string name() const override { return node_name; }
   tensor_list apply(tensor_list&& grads) override;
 };

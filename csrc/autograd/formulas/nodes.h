@@ -49,7 +49,9 @@ BIBUN_NODE(MeanBackward1, DimVector self_sizes; std::vector<int64_t> dims; bool 
 BIBUN_NODE(LinalgVectorNormBackward0, double p; std::vector<int64_t> dims; bool keepdim;)
 
 // formulas/linalg.cpp
-BIBUN_NODE(MmBackward0, )
+// mat1/mat2 column-major (PyTorch's test: strides (1, rows)); their gradients are then computed
+// transposed so that they come out in the same layout (see mm_mat1_grad in formulas/linalg.cpp).
+BIBUN_NODE(MmBackward0, bool mat1_col_major = false; bool mat2_col_major = false;)
 BIBUN_NODE(MvBackward0, )
 BIBUN_NODE(DotBackward0, )
 
@@ -73,7 +75,11 @@ BIBUN_NODE(SelectBackward0, DimVector self_sizes; int64_t dim; int64_t index;)
 BIBUN_NODE(SliceBackward0, DimVector self_sizes; int64_t dim; int64_t start; int64_t end; int64_t step;)
 BIBUN_NODE(SelectBackwardBackward0, int64_t dim; int64_t index;)
 BIBUN_NODE(SliceBackwardBackward0, int64_t dim; int64_t start; int64_t end; int64_t step;)
-BIBUN_NODE(CopyBackwards, )
+// copy_: a hand-written node in PyTorch, so its name carries the C++ namespace (as AccumulateGrad's).
+struct CopyBackwards : FormulaNode {
+  std::string name() const override { return "torch::autograd::CopyBackwards"; }
+  tensor_list apply(tensor_list&& grads) override;
+};
 
 // formulas/join.cpp
 BIBUN_NODE(CatBackward0, int64_t dim; std::vector<int64_t> lengths; std::vector<DimVector> shapes;)

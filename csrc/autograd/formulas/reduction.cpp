@@ -5,6 +5,7 @@
 #include "autograd/formulas/nodes.h"
 #include "autograd/formulas/reduction_nodes.h"
 #include "kernels/kernels.h"
+#include "ops/indexing.h"
 #include "ops/reduction_ext.h"
 #include "ops/shape.h"
 
@@ -83,11 +84,12 @@ Tensor distribute_evenly(const Tensor& grad, const Tensor& self, const Tensor& v
   return ops::mul(ops::div(grad, count), mask);
 }
 
-// Whole-tensor max/min/median: PyTorch counts NaN as equal to a NaN result.
+// Whole-tensor max/min/median: PyTorch counts NaN as equal to a NaN result. grad / count written
+// into zeros where the mask is set (MaskedFillBackward1, as PyTorch's evenly_distribute_backward).
 Tensor distribute_all(const Tensor& grad, const Tensor& self, const Tensor& value) {
   Tensor mask = ops::where(is_nan(value), is_nan(self), cmp(kernels::BinaryOp::Eq, self, value));
-  Tensor m = ops::to_dtype(mask, self.dtype());
-  return ops::mul(ops::div(grad, ops::sum(m, {}, false, std::nullopt)), m);
+  Tensor count = ops::sum(ops::to_dtype(mask, self.dtype()), {}, false, std::nullopt);
+  return ops::masked_fill(zeros_like(self), mask, ops::div(grad, count));
 }
 
 // Reverse (suffix) cumulative sum along dim: sum_{j >= i} g_j.
@@ -116,12 +118,16 @@ Tensor mean_backward(const Tensor& grad, const Tensor& self, const ReducedDims& 
   return ops::div(ops::expand(restore(grad, r, self.dim()), self.sizes()), scalar(static_cast<double>(n)));
 }
 
-// The gradient of a value-selecting reduction with dim: grad placed at the selected indices.
-Tensor select_backward_dim(const Tensor& grad, const Tensor& indices, const DimVector& sizes, int64_t dim, bool keepdim) {
+// The gradient of a value-selecting reduction with dim: grad placed at the selected indices
+// (scatter into zeros: ScatterBackward0, as PyTorch's value_selecting_reduction_backward); the
+// cumulative ones add (several outputs select the same element: ScatterAddBackward0).
+Tensor select_backward_dim(const Tensor& grad, const Tensor& indices, const DimVector& sizes, int64_t dim, bool keepdim,
+                           bool accumulate = false) {
   bool squeeze = !keepdim && !sizes.empty();
   Tensor g = squeeze ? ops::unsqueeze(grad, dim) : grad;
   Tensor i = squeeze ? ops::unsqueeze(indices, dim) : indices;
-  return ops::scatter_add_along(sizes, dim, i, g);
+  if (accumulate) return ops::scatter_add_along(sizes, dim, i, g);
+  return ops::scatter(ops::zeros(sizes, g.dtype()), dim, i, g, Scalar(0.0), "");
 }
 
 // Along the last dim of `x` (n elements): P[..., i, j] = product of x[..., k] for k <= j, k != i
@@ -204,11 +210,14 @@ tensor_list MinBackward0::apply(tensor_list&& g) {
 tensor_list MedianBackward1::apply(tensor_list&& g) {
   return {select_backward_dim(g[0], saved(kExtra), self_sizes, dim, keepdim)};
 }
+tensor_list ModeBackward0::apply(tensor_list&& g) {
+  return {select_backward_dim(g[0], saved(kExtra), self_sizes, dim, keepdim)};
+}
 tensor_list CummaxBackward0::apply(tensor_list&& g) {
-  return {select_backward_dim(g[0], saved(kExtra), self_sizes, dim, true)};
+  return {select_backward_dim(g[0], saved(kExtra), self_sizes, dim, true, /*accumulate=*/true)};
 }
 tensor_list CumminBackward0::apply(tensor_list&& g) {
-  return {select_backward_dim(g[0], saved(kExtra), self_sizes, dim, true)};
+  return {select_backward_dim(g[0], saved(kExtra), self_sizes, dim, true, /*accumulate=*/true)};
 }
 
 tensor_list VarBackward0::apply(tensor_list&& g) { return {var_backward(g[0], saved(kSelf), r, correction)}; }

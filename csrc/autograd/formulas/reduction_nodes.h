@@ -34,6 +34,7 @@ BIBUN_REDUCTION_NODE(MedianBackward0, MedianBackward0, )  // self, result
 BIBUN_REDUCTION_NODE(MaxBackward0, MaxBackward0, BIBUN_SELECT_FIELDS)        // indices
 BIBUN_REDUCTION_NODE(MinBackward0, MinBackward0, BIBUN_SELECT_FIELDS)        // indices
 BIBUN_REDUCTION_NODE(MedianBackward1, MedianBackward1, BIBUN_SELECT_FIELDS)  // indices
+BIBUN_REDUCTION_NODE(ModeBackward0, ModeBackward0, BIBUN_SELECT_FIELDS)      // indices
 BIBUN_REDUCTION_NODE(CummaxBackward0, CummaxBackward0, BIBUN_SELECT_FIELDS)  // indices
 BIBUN_REDUCTION_NODE(CumminBackward0, CumminBackward0, BIBUN_SELECT_FIELDS)  // indices
 #undef BIBUN_SELECT_FIELDS

@@ -619,8 +619,8 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
 
 def pad(input: Tensor, pad: list, mode: str = "constant", value: float | None = None) -> Tensor:
     """Pads the last ``len(pad) // 2`` dims: ``pad = (left, right, top, bottom, ...)`` from the last dim
-    backwards; negative values crop. Modes ``'constant'`` (with ``value``), ``'reflect'`` and
-    ``'replicate'`` (``'circular'`` is not supported)."""
+    backwards; negative values crop. Modes ``'constant'`` (with ``value``), ``'reflect'``, ``'replicate'``
+    and ``'circular'``."""
     pad = [int(p) for p in pad]
     if len(pad) % 2 != 0:
         raise RuntimeError("Padding length must be divisible by 2")
@@ -632,9 +632,7 @@ def pad(input: Tensor, pad: list, mode: str = "constant", value: float | None = 
     if mode != "constant":
         if value is not None and value != 0:
             raise RuntimeError(f'Padding mode "{mode}" doesn\'t take in value argument')
-        if mode not in ("reflect", "replicate"):
-            if mode == "circular":
-                raise NotImplementedError("bibun's pad does not support mode='circular'")
+        if mode not in ("reflect", "replicate", "circular"):
             raise NotImplementedError(f"Unrecognised padding mode {mode}")
         k = len(pad) // 2
         if k not in (1, 2, 3) or input.dim() not in (k + 1, k + 2):
@@ -645,6 +643,8 @@ def pad(input: Tensor, pad: list, mode: str = "constant", value: float | None = 
                 "  - 3D or 4D input: padding size = 4 (pads last 2 dimensions)\n"
                 "  - 4D or 5D input: padding size = 6 (pads last 3 dimensions)"
             )
+        if mode == "circular":
+            return _pad_circular(input, pad)
         if any(s == 0 for s in input.shape[1:]):
             raise RuntimeError(
                 f"Expected {k + 1}D or {k + 2}D (batch mode) tensor with possibly 0 batch size and other non-zero "
@@ -663,6 +663,37 @@ def pad(input: Tensor, pad: list, mode: str = "constant", value: float | None = 
             raise NotImplementedError(f"\"{kernel}{k}d\" not implemented for 'Bool'")
         return _C._index_pad(input, pad, mode == "reflect")
     return _C._constant_pad_nd(input, pad, 0.0 if value is None else value)
+
+
+def _pad_circular(input: Tensor, pad: list) -> Tensor:
+    """Circular padding as PyTorch composes it: the input copied into the middle of a new tensor, then
+    each padded dim's borders copied from the opposite side of that tensor (so the result's grad_fn is
+    ``CopySlices`` and the gradient sums the wrapped copies)."""
+    k = len(pad) // 2
+    in_shape = list(input.shape)
+    out_shape = list(in_shape)
+    for i in range(k):
+        d, (left, right) = input.dim() - 1 - i, pad[2 * i:2 * i + 2]
+        if left > in_shape[d] or right > in_shape[d]:
+            raise RuntimeError("Padding value causes wrapping around more than once.")
+        out_shape[d] = in_shape[d] + left + right
+        if out_shape[d] < 0:
+            raise RuntimeError(
+                f"Negative padding value is resulting in an empty dimension. Dimension {d} of input {in_shape}")
+    out = input.new_empty(out_shape)
+    out_part, in_part = out, input
+    for i in range(k):
+        d, (left, right) = input.dim() - 1 - i, pad[2 * i:2 * i + 2]
+        out_part = out_part.narrow(d, max(left, 0), out_shape[d] - max(left, 0) - max(right, 0))
+        in_part = in_part.narrow(d, max(-left, 0), in_shape[d] - max(-left, 0) - max(-right, 0))
+    out_part.copy_(in_part)
+    for i in range(k):
+        d, (left, right) = input.dim() - 1 - i, pad[2 * i:2 * i + 2]
+        if left > 0:
+            out.narrow(d, 0, left).copy_(out.narrow(d, out_shape[d] - left - max(right, 0), left))
+        if right > 0:
+            out.narrow(d, out_shape[d] - right, right).copy_(out.narrow(d, max(left, 0), right))
+    return out
 
 
 def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12, out: Tensor | None = None) -> Tensor:
