@@ -177,6 +177,9 @@ def w5_matmul(quick: bool) -> dict:
     def run(lib: ModuleType) -> dict[str, float]:
         a, b = inputs[lib.__name__]
         a.grad = b.grad = None
+        # numpy's OpenBLAS threads spin for about 0.1 s after the previous round's numpy matmul and
+        # would take a core from whichever library is timed next: let them go to sleep first.
+        time.sleep(0.3)
         seconds = _timed(lambda: (a @ b).sum().backward())
         numpy_seconds = _timed(lambda: an @ bn)
         return {"ms": seconds * 1e3, "GFLOP/s": 3 * 2 * n**3 / seconds / 1e9,

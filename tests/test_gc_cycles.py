@@ -17,30 +17,8 @@ import bibun
 import numpy as np
 import pytest
 
-Scenario = Callable[[Any], tuple[list[Any], list[weakref.ref]]]
-
-
-def alive_after_drop(lib: Any, build: Scenario, use_gc: bool) -> list[bool]:
-    gc.collect()
-    gc.disable()
-    try:
-        objects, refs = build(lib)
-        del objects
-        if use_gc:
-            gc.collect()
-        return [r() is not None for r in refs]
-    finally:
-        gc.enable()
-
-
-def probed(lib: Any, requires_grad: bool = False, n: int = 3) -> tuple[Any, weakref.ref]:
-    """A tensor over numpy memory and a weakref to that memory, which dies only with the last C++
-    tensor over it."""
-    arr = np.ones(n, dtype=np.float32)
-    t = lib.from_numpy(arr)
-    if requires_grad:
-        t.requires_grad_()
-    return t, weakref.ref(arr)
+# The scenario harness is test_memory.py's (same directory, importable as pytest puts it on sys.path).
+from test_memory import Scenario, alive_after_drop, probed  # noqa: E402
 
 
 def holding(obj: Any) -> Callable[..., None]:

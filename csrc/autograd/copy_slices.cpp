@@ -29,7 +29,7 @@ std::pair<Tensor, Tensor> base_and_view_buffers(const TensorGeometry& base, cons
                                                 ScalarType dtype) {
   const int64_t n = std::max(base.span(), view.span());
   auto storage = Storage::allocate(static_cast<size_t>(n) * itemsize(dtype));
-  std::memset(storage->data(), 0, storage->nbytes());
+  if (storage->nbytes() > 0) std::memset(storage->data(), 0, storage->nbytes());  // no data when empty
   Tensor b(make_intrusive<TensorImpl>(storage, base.offset, base.sizes, base.strides, dtype));
   Tensor v(make_intrusive<TensorImpl>(storage, view.offset, view.sizes, view.strides, dtype));
   return {b, v};

@@ -70,7 +70,7 @@ void col2im(const Tensor& cols, const Tensor& out, const Window2d& g) {
   dispatch_all(out.dtype(), [&]<typename T>() {
     const T* src = cols.data<T>();
     T* dst = out.data<T>();
-    std::memset(static_cast<void*>(dst), 0, sizeof(T) * out.numel());
+    if (out.numel() > 0) std::memset(static_cast<void*>(dst), 0, sizeof(T) * out.numel());  // null when empty
     const int64_t row_len = N * L;
     // One channel per task: the rows of a channel write only into that channel's planes.
     for_planes(C, g.kh * g.kw * row_len, [&](int64_t c) {
@@ -147,7 +147,7 @@ void scatter_add_planes(const Tensor& grad, const Tensor& indices, const Tensor&
   dispatch_all(out.dtype(), [&]<typename T>() {
     const T* gsrc = grad.data<T>();
     T* o = out.data<T>();
-    std::memset(static_cast<void*>(o), 0, sizeof(T) * out.numel());
+    if (out.numel() > 0) std::memset(static_cast<void*>(o), 0, sizeof(T) * out.numel());  // null when empty
     const int64_t* idx = indices.data<int64_t>();
     for (int64_t p = 0; p < P; ++p)
       for (int64_t i = 0; i < per_out; ++i) o[p * per_in + idx[p * per_out + i]] += gsrc[p * per_out + i];
@@ -184,7 +184,7 @@ void window_avg_backward(const Tensor& grad, const Tensor& out, const AvgWindows
   dispatch_all(out.dtype(), [&]<typename T>() {
     const T* gsrc = grad.data<T>();
     T* o = out.data<T>();
-    std::memset(static_cast<void*>(o), 0, sizeof(T) * out.numel());
+    if (out.numel() > 0) std::memset(static_cast<void*>(o), 0, sizeof(T) * out.numel());  // null when empty
     for_planes(P, w.H * w.W + w.OH * w.OW, [&](int64_t p) {
       T* plane = o + p * w.H * w.W;
       for (int64_t oh = 0; oh < w.OH; ++oh) {

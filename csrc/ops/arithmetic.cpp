@@ -2,6 +2,7 @@
 #include <algorithm>
 
 #include "ops/common.h"
+#include "ops/write_checks.h"
 #include "ops/output_layout.h"
 
 namespace bibun::ops {
@@ -58,12 +59,7 @@ Tensor add(const Tensor& a, const Tensor& b, Scalar alpha) {
 Tensor sub(const Tensor& a, const Tensor& b, Scalar alpha) {
   ScalarType dtype = result_type(a, b);
   check_alpha(alpha, dtype);
-  BIBUN_CHECK(!(a.dtype() == ScalarType::Bool && b.dtype() == ScalarType::Bool),
-              "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
-              "`logical_xor()` operator instead.");
-  BIBUN_CHECK(a.dtype() != ScalarType::Bool && b.dtype() != ScalarType::Bool,
-              "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a "
-              "mask, use the `~` or `logical_not()` operator instead.");
+  check_subtraction_dtypes(a, b);
   Tensor out = binary_kernel(BinaryOp::Sub, a, b, dtype, alpha);
   if (auto node = make_node<SubBackward0>({&a, &b})) {
     node->alpha = alpha;

@@ -147,6 +147,30 @@ def type_as(self: Tensor, other: Tensor) -> Tensor:
     return self.to(other.dtype)
 
 
+_LEGACY_TYPE_NAMES = {
+    "bool": "BoolTensor",
+    "int32": "IntTensor",
+    "int64": "LongTensor",
+    "float32": "FloatTensor",
+    "float64": "DoubleTensor",
+}
+
+
+def _type(self: Tensor, dtype=None, non_blocking: bool = False, **kwargs) -> Any:
+    """``x.type()``: the legacy type name ('bibun.FloatTensor', PyTorch's 'torch.FloatTensor');
+    ``x.type(dtype)`` or ``x.type('torch.DoubleTensor')``: ``self`` if it already has that type,
+    else a copy converted to it."""
+    if dtype is None:
+        return "bibun." + _LEGACY_TYPE_NAMES[str(self.dtype).rsplit(".", 1)[-1]]
+    if isinstance(dtype, str):
+        module, _, name = dtype.rpartition(".")
+        by_name = {v: k for k, v in _LEGACY_TYPE_NAMES.items()}
+        if module not in ("torch", "bibun") or name not in by_name:
+            raise ValueError(f"invalid type: '{dtype}'")
+        dtype = getattr(_C, by_name[name])
+    return self if dtype == self.dtype else self.to(dtype)
+
+
 def __reversed__(self: Tensor):
     raise NotImplementedError("bibun does not support reversed() on tensors yet")
 
@@ -184,6 +208,7 @@ def _install() -> None:
     Tensor.cpu = cpu
     Tensor.cuda = cuda
     Tensor.type_as = type_as
+    Tensor.type = _type
     Tensor.device = property(_device)
     Tensor.is_cuda = property(lambda self: False)
     Tensor.is_cpu = property(lambda self: True)
