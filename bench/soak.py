@@ -40,8 +40,11 @@ def rss() -> int:
 
 
 class _MallInfo2(ctypes.Structure):
-    _names = "arena ordblks smblks hblks hblkhd usmblks fsmblks uordblks fordblks keepcost".split()
-    _fields_ = [(name, ctypes.c_size_t) for name in _names]
+    _fields_ = [
+        (name, ctypes.c_size_t)
+        for name in ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks",
+                     "fordblks", "keepcost")
+    ]
 
 
 def _libc() -> ctypes.CDLL | None:

@@ -689,10 +689,15 @@ def _pad_circular(input: Tensor, pad: list) -> Tensor:
     out_part.copy_(in_part)
     for i in range(k):
         d, (left, right) = input.dim() - 1 - i, pad[2 * i:2 * i + 2]
+        # the dims wrapped later are copied over their filled middle only: their borders are not written yet
+        part = out
+        for j in range(i + 1, k):
+            dj, (lj, rj) = input.dim() - 1 - j, pad[2 * j:2 * j + 2]
+            part = part.narrow(dj, max(lj, 0), out_shape[dj] - max(lj, 0) - max(rj, 0))
         if left > 0:
-            out.narrow(d, 0, left).copy_(out.narrow(d, out_shape[d] - left - max(right, 0), left))
+            part.narrow(d, 0, left).copy_(part.narrow(d, out_shape[d] - left - max(right, 0), left))
         if right > 0:
-            out.narrow(d, out_shape[d] - right, right).copy_(out.narrow(d, max(left, 0), right))
+            part.narrow(d, out_shape[d] - right, right).copy_(part.narrow(d, max(left, 0), right))
     return out
 
 
