@@ -271,3 +271,82 @@ OPS = [
     OpInfo("nonzero", samples=nonzero_samples, differentiable=False, inplace=False),
     OpInfo("argwhere", samples=nonzero_samples, differentiable=False, inplace=False, has_out=False),
 ]
+
+
+# ---- __getitem__ / __setitem__ -------------------------------------------------------------------
+# An index is a tuple of ints, slices, None, Ellipsis and LibTensor constants (int tensors, bool
+# masks), resolved per library; the input is (4, 5) in three layouts. Repeated integer indices make
+# the backward accumulate.
+
+def _resolve_index(lib, index: tuple) -> tuple:
+    return tuple(i.resolve(lib) if isinstance(i, LibTensor) else i for i in index)
+
+
+def _indices(rng: np.random.RandomState) -> list:
+    return [
+        ("int", (1,)),
+        ("neg-int-ellipsis", (-1, Ellipsis)),
+        ("step", (slice(None), slice(None, None, 2))),
+        ("none-ellipsis-slice", (None, Ellipsis, slice(1, 3))),
+        ("repeated-rows", (LibTensor(np.array([0, 2, 0])),)),
+        ("mask", (LibTensor(_mask(rng, (4, 5)), "bool"),)),
+        ("slice-and-tensor", (slice(1, None), LibTensor(np.array([4, 0, 4])))),
+        ("two-tensors", (LibTensor(np.array([[0, 1], [3, 3]])), LibTensor(np.array([[1, 1], [0, 4]])))),
+        ("int-and-row-mask", (2, LibTensor(np.array([True, False, True, True, False]), "bool"))),
+    ]
+
+
+def _matrix_layouts(op: OpInfo, dtype: str, rng: np.random.RandomState) -> list:
+    return [
+        ("contig", values(op, dtype, (4, 5), rng), None),
+        ("transposed", values(op, dtype, (5, 4), rng), lambda t: t.t()),
+        ("strided", values(op, dtype, (4, 10), rng), lambda t: t[:, ::2]),
+    ]
+
+
+def getitem_samples(op: OpInfo, dtype: str, rng: np.random.RandomState) -> list:
+    out = [Sample([values(op, dtype, (), rng)], (index,), name=f"0d-{name}")
+           for name, index in (("empty-tuple", ()), ("none", (None,)), ("ellipsis", (Ellipsis,)))]
+    for lname, arr, view in _matrix_layouts(op, dtype, rng):
+        out += [Sample([arr], (index,), name=f"{lname}-{name}", view=view) for name, index in _indices(rng)]
+    return out
+
+
+def setitem_samples(op: OpInfo, dtype: str, rng: np.random.RandomState) -> list:
+    """A scalar tensor broadcast into the indexed place, and one of the indexed place's own shape
+    (integer indices without repeats there: a repeated write keeps one value, unspecified which)."""
+    shapes = {"int": (5,), "step": (4, 3), "none-ellipsis-slice": (1, 4, 2), "mask": None,
+              "slice-and-tensor": None, "int-and-row-mask": (3,)}
+    out = []
+    for lname, arr, view in _matrix_layouts(op, dtype, rng):
+        for name, index in _indices(rng):
+            # Repeated indices write one value twice: PyTorch's value gradient counts both writes, which
+            # finite differences cannot see (compared with torch, not gradchecked).
+            out.append(Sample([arr, values(op, dtype, (), rng)], (index,), name=f"{lname}-{name}-scalar", view=view,
+                              gradcheck=name != "repeated-rows"))
+            if shapes.get(name):
+                out.append(Sample([arr, values(op, dtype, shapes[name], rng)], (index,), name=f"{lname}-{name}-full",
+                                  view=view))
+    return out
+
+
+def _getitem(lib):
+    return lambda x, index: x[_resolve_index(lib, index)]
+
+
+def _setitem(lib):
+    def call(x, value, index):
+        y = x.clone()
+        y[_resolve_index(lib, index)] = value
+        return y
+    return call
+
+
+OPS += [
+    OpInfo("getitem", samples=getitem_samples, fn=_getitem, method=False, inplace=False, has_out=False,
+           errors=(lambda lib, x: x[5], lambda lib, x: x[0, 0, 0], lambda lib, x: x[lib.tensor([0.5])],
+                   lambda lib, x: x[lib.tensor([True] * 7)])),
+    OpInfo("setitem", samples=setitem_samples, fn=_setitem, method=False, inplace=False, has_out=False,
+           errors=(lambda lib, x: x.clone().__setitem__(5, 1.0),
+                   lambda lib, x: x.clone().__setitem__(slice(None), lib.ones(3, 3)))),
+]

@@ -6,7 +6,29 @@ autograd engine are C++ (``bibun._C``); this package adds PyTorch's Python API o
 
 from __future__ import annotations
 
-from bibun import _C
+import os as _os
+
+import numpy as _np  # noqa: F401  (loaded first: its own OpenBLAS keeps the user's thread settings)
+
+
+def _load_core():
+    """Imports ``bibun._C`` with OPENBLAS_NUM_THREADS=1 for the moment its OpenBLAS loads: bibun runs
+    BLAS single-threaded and splits products over its own OpenMP threads (Note [One thread pool] in
+    csrc/kernels/matmul.cpp), so OpenBLAS's worker threads, which spin after start-up, are never
+    started. The variable is restored at once; numpy's OpenBLAS, loaded above, is unaffected."""
+    saved = _os.environ.get("OPENBLAS_NUM_THREADS")
+    _os.environ["OPENBLAS_NUM_THREADS"] = "1"
+    try:
+        from bibun import _C as core
+    finally:
+        if saved is None:
+            del _os.environ["OPENBLAS_NUM_THREADS"]
+        else:
+            _os.environ["OPENBLAS_NUM_THREADS"] = saved
+    return core
+
+
+_C = _load_core()
 from bibun._C import (
     Tensor,
     dtype,
