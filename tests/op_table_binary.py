@@ -263,3 +263,24 @@ WHERE = [
 ]
 
 OPS: list[OpInfo] = ARITHMETIC + TERNARY + COMPARISONS + LOGICAL + PREDICATES + WHERE
+
+
+def _as_tensor(name: str):
+    """``lib.<name>(a, b, ...)``, which returns a Python bool, as a 0-d bool tensor for the table."""
+    return lambda lib: lambda *args, **kwargs: lib.tensor(getattr(lib, name)(*args, **kwargs))
+
+
+def equal_samples(op: OpInfo, dtype: str, rng: np.random.RandomState) -> list:
+    """Different shapes, equal copies (also of non-contiguous views) and mixed dtypes."""
+    out = binary_samples(scalars=())(op, dtype, rng)
+    x = values(op, dtype, (3, 4), rng)
+    out += [Sample([x, x.copy()], name="equal"), Sample([x, x.T.copy()], view=lambda t: t.t().t(), name="view")]
+    return out
+
+
+OPS += [
+    OpInfo("allclose", fn=_as_tensor("allclose"), differentiable=False, method=False, inplace=False, has_out=False,
+           samples=isclose_samples, errors=(lambda lib, x: lib.allclose(x, x.double()),)),
+    OpInfo("equal", fn=_as_tensor("equal"), differentiable=False, method=False, inplace=False, has_out=False,
+           samples=equal_samples),
+]

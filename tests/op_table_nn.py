@@ -384,3 +384,9 @@ LAYERS = [
 
 
 OPS = [*ACTIVATIONS, *LOSSES, *LAYERS]
+
+# dropout's deterministic cases: p=1 in training (all zeroed, MulBackward0; an empty input comes back
+# as itself) and eval mode (the input itself). Random masks (0 < p < 1) are checked statistically in
+# tests/test_nn_ops.py.
+OPS.append(OpInfo("dropout", fn=lambda lib: lib.nn.functional.dropout, method=False, inplace=False, has_out=False,
+                  variants=(((1.0, True), {}), ((0.5, False), {}))))
