@@ -259,6 +259,8 @@ Tensor addmm(const Tensor& self, const Tensor& a, const Tensor& b, Scalar beta, 
     node->self_sizes = self.sizes();
     node->beta = beta;
     node->alpha = alpha;
+    node->mat1_col_major = formulas::column_major(a);
+    node->mat2_col_major = formulas::column_major(b);
     if (node->needs_input_grad(1)) node->save(kOther, b);
     if (node->needs_input_grad(2)) node->save(kSelf, a);
     set_history(out, node);
@@ -324,6 +326,10 @@ Tensor& scaled_inplace(Tensor (*op)(const Tensor&, const Tensor&, const Tensor&,
     node->beta = beta;
     node->alpha = alpha;
     if constexpr (std::is_same_v<N, ln::AddbmmBackward0>) node->batches = a.sizes()[0];
+    if constexpr (std::is_same_v<N, ln::AddmmBackward0>) {
+      node->mat1_col_major = formulas::column_major(a);
+      node->mat2_col_major = formulas::column_major(b);
+    }
     if (node->needs_input_grad(1)) node->save(kOther, b);
     if (node->needs_input_grad(2)) node->save(kSelf, a);
   }

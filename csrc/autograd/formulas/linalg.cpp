@@ -74,8 +74,8 @@ tensor_list AddbmmBackward0::apply(tensor_list&& g) {
 tensor_list AddmmBackward0::apply(tensor_list&& g) {
   tensor_list r(3);
   if (needs_input_grad(0)) r[0] = ops::sum_to(maybe_multiply(g[0], beta), self_sizes);
-  if (needs_input_grad(1)) r[1] = maybe_multiply(ops::mm(g[0], ops::t(saved(kOther))), alpha);
-  if (needs_input_grad(2)) r[2] = maybe_multiply(ops::mm(ops::t(saved(kSelf)), g[0]), alpha);
+  if (needs_input_grad(1)) r[1] = maybe_multiply(formulas::mm_mat1_grad(g[0], saved(kOther), mat1_col_major), alpha);
+  if (needs_input_grad(2)) r[2] = maybe_multiply(formulas::mm_mat2_grad(g[0], saved(kSelf), mat2_col_major), alpha);
   return r;
 }
 

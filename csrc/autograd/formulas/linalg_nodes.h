@@ -20,7 +20,8 @@ namespace bibun::linalg_nodes {
 BIBUN_LINALG_NODE(BmmBackward0, )
 BIBUN_LINALG_NODE(BaddbmmBackward0, DimVector self_sizes; Scalar beta; Scalar alpha;)
 BIBUN_LINALG_NODE(AddbmmBackward0, DimVector self_sizes; int64_t batches; Scalar beta; Scalar alpha;)
-BIBUN_LINALG_NODE(AddmmBackward0, DimVector self_sizes; Scalar beta; Scalar alpha;)
+BIBUN_LINALG_NODE(AddmmBackward0, DimVector self_sizes; Scalar beta; Scalar alpha; bool mat1_col_major = false;
+                  bool mat2_col_major = false;)  // layouts as in MmBackward0
 BIBUN_LINALG_NODE(AddmvBackward0, DimVector self_sizes; Scalar beta; Scalar alpha;)
 BIBUN_LINALG_NODE(VdotBackward0, )
 BIBUN_LINALG_NODE(LinalgCrossBackward0, DimVector self_sizes; DimVector other_sizes; int64_t dim;)
