@@ -87,6 +87,11 @@ void unary(UnaryOp op, const Tensor& out, const Tensor& a) {
 
 void binary(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b, Scalar alpha) {
   auto plan = make_plan<3>(out.sizes(), {&out, &a, &b});
+  loop::ScalarSlot a_slot, b_slot;
+  if (op < BinaryOp::Eq) {  // arithmetic computes in the result's dtype
+    loop::point_at_converted_scalar(plan, 1, a, out.dtype(), a_slot);
+    loop::point_at_converted_scalar(plan, 2, b, out.dtype(), b_slot);
+  }
   if (op >= BinaryOp::Eq) {
     BIBUN_ASSERT(out.dtype() == ScalarType::Bool);
     dispatch_all(a.dtype(), [&]<typename T>() {
@@ -102,7 +107,7 @@ void binary(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b, Sc
     });
     return;
   }
-  dispatch_all(a.dtype(), [&]<typename T>() {
+  dispatch_all(out.dtype(), [&]<typename T>() {
     switch (op) {
       case BinaryOp::Add:
       case BinaryOp::Sub: {

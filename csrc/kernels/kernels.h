@@ -17,7 +17,8 @@ enum class BinaryOp { Add, Sub, Mul, Div, Pow, Maximum, Minimum, Eq, Ne, Lt, Le,
 // out = op(a); out may alias a.
 void unary(UnaryOp op, const Tensor& out, const Tensor& a);
 // out = op(a, b) with broadcasting; for Add/Sub, b is scaled by alpha. Comparisons write a
-// bool `out`; everything else writes a's dtype. out may alias a.
+// bool `out` and compute in a's dtype (b's must match); arithmetic computes in out's dtype, and
+// an input of another dtype must hold one element (Note [Scalar operands]). out may alias a.
 void binary(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b, Scalar alpha = Scalar(int64_t{1}));
 // out = a ** exponent.
 void pow_scalar(const Tensor& out, const Tensor& a, Scalar exponent);

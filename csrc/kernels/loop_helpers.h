@@ -2,7 +2,9 @@
 // run<Out, Ins...>(plan, f) calls f(in_elems...) per element, with fast paths the compiler
 // vectorises and OpenMP over large flat plans.
 #pragma once
+#include <cstring>
 #include <tuple>
+#include <type_traits>
 #include <utility>
 
 #include "kernels/parallel.h"
@@ -57,6 +59,32 @@ bool try_dense(unsigned mask, Out* out, char** data, int64_t n, F& f) {
 }
 
 }  // namespace detail
+
+// Note [Scalar operands]
+// An input that holds one element (a 0-d tensor, a wrapped Python number) may come in a dtype
+// other than the one the kernel computes in, such as the float64 of `x * 0.5` next to a float32 x.
+// Rather than the op casting it into a new tensor, the kernel converts the value into `slot`
+// (which must outlive the run) and points the plan's operand k at it; its strides become 0.
+struct ScalarSlot {
+  alignas(8) unsigned char bytes[8];
+};
+
+template <int N>
+void point_at_converted_scalar(LoopPlan<N>& plan, int k, const Tensor& t, ScalarType to, ScalarSlot& slot) {
+  if (t.dtype() == to) return;
+  BIBUN_ASSERT(t.numel() == 1);
+  dispatch_all(to, [&]<typename D>() {
+    dispatch_all(t.dtype(), [&]<typename S>() {
+      const S x = *static_cast<const S*>(t->data());
+      D y;
+      if constexpr (std::is_same_v<D, bool>) y = x != S(0);  // as kernels::copy converts
+      else y = static_cast<D>(x);
+      std::memcpy(slot.bytes, &y, sizeof(D));
+    });
+  });
+  plan.data[k] = reinterpret_cast<char*>(slot.bytes);
+  for (auto& s : plan.strides[k]) s = 0;
+}
 
 template <typename Out, typename... Ins, int N = 1 + sizeof...(Ins), typename F>
 void run(const LoopPlan<N>& plan, F&& f) {

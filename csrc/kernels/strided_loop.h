@@ -30,6 +30,24 @@ LoopPlan<N> make_plan(const DimVector& shape, const std::array<const Tensor*, N>
   LoopPlan<N> p;
   const size_t nd = shape.size();
   p.numel = numel_of(shape);
+  // The common case of small ops: every operand contiguous with exactly `shape`, or (an input)
+  // a single element broadcast everywhere, such as a wrapped Python number. That is one flat
+  // loop, the plan the general path below would coalesce to.
+  bool flat = true;
+  for (int k = 0; k < N && flat; ++k) {
+    const Tensor& t = *ops[k];
+    flat = (t->is_contiguous() && t.sizes() == shape) || (k > 0 && t.numel() == 1 && t.dim() <= static_cast<int64_t>(nd));
+  }
+  if (flat) {
+    p.sizes.push_back(p.numel);
+    for (int k = 0; k < N; ++k) {
+      const Tensor& t = *ops[k];
+      p.data[k] = static_cast<char*>(t->data());
+      const bool broadcast = k > 0 && t.numel() == 1 && p.numel != 1;
+      p.strides[k].push_back(broadcast ? 0 : static_cast<int64_t>(itemsize(t.dtype())));
+    }
+    return p;
+  }
   for (int k = 0; k < N; ++k) {
     const Tensor& t = *ops[k];
     p.data[k] = static_cast<char*>(t->data());

@@ -14,7 +14,7 @@ namespace {
 
 Tensor binary_kernel(BinaryOp op, const Tensor& a, const Tensor& b, ScalarType dtype, Scalar alpha) {
   Tensor out = empty_elementwise(kernels::broadcast_shapes(a.sizes(), b.sizes()), dtype, {&a, &b}, dtype);
-  kernels::binary(op, out, cast_data(a, dtype), cast_data(b, dtype), alpha);
+  kernels::binary(op, out, cast_operand(a, dtype), cast_operand(b, dtype), alpha);
   return out;
 }
 

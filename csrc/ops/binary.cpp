@@ -83,7 +83,7 @@ Tensor div_kernel(const Tensor& a, const Tensor& b, RoundingMode mode) {
   if (mode == RoundingMode::None) {
     if (!is_floating(dtype)) dtype = default_dtype();
     Tensor out = empty_elementwise(kernels::broadcast_shapes(a.sizes(), b.sizes()), dtype, {&a, &b}, dtype);
-    kernels::binary(BinaryOp::Div, out, cast_data(a, dtype), cast_data(b, dtype));
+    kernels::binary(BinaryOp::Div, out, cast_operand(a, dtype), cast_operand(b, dtype));
     return out;
   }
   check_integer_divisor(b, dtype);

@@ -17,6 +17,12 @@ inline Tensor cast_data(const Tensor& t, ScalarType dtype) {
   return out;
 }
 
+// An input of kernels::binary's arithmetic: cast to `dtype`, except a single element, which the
+// kernel converts without a new tensor (Note [Scalar operands] in kernels/loop_helpers.h).
+inline Tensor cast_operand(const Tensor& t, ScalarType dtype) {
+  return t.numel() == 1 ? t : cast_data(t, dtype);
+}
+
 // A node of type N wired to `inputs` when the op must be recorded, else nullptr.
 template <typename N>
 std::shared_ptr<N> make_node(std::initializer_list<const Tensor*> inputs) {

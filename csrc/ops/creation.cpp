@@ -16,8 +16,8 @@ Tensor empty(const DimVector& sizes, ScalarType dtype) {
   const size_t item = itemsize(dtype);
   BIBUN_CHECK(n == 0 || static_cast<size_t>(n) <= SIZE_MAX / item,
               "DefaultCPUAllocator: not enough memory: you tried to allocate an absurd number of bytes.");
-  return Tensor(make_intrusive<TensorImpl>(Storage::allocate(static_cast<size_t>(n) * item), 0, sizes,
-                                           contiguous_strides(sizes), dtype));
+  return Tensor(make_intrusive<TensorImpl>(TensorImpl::Contiguous{}, Storage::allocate(static_cast<size_t>(n) * item),
+                                           sizes, contiguous_strides(sizes), dtype, n));
 }
 
 Tensor full(const DimVector& sizes, Scalar value, ScalarType dtype) {
@@ -57,7 +57,8 @@ Tensor wrapped_scalar(Scalar value) {
   ScalarType dtype = value.kind() == Scalar::Kind::Float  ? ScalarType::Float64
                      : value.kind() == Scalar::Kind::Int ? ScalarType::Int64
                                                           : ScalarType::Bool;
-  Tensor t = scalar_tensor(value, dtype);
+  Tensor t = empty({}, dtype);  // written directly: a fill plan would cost more than the rest of it
+  dispatch_all(dtype, [&]<typename T>() { *t.data<T>() = value.to<T>(); });
   t->set_wrapped_number(true);
   return t;
 }

@@ -97,11 +97,11 @@ namespace {
 // self = op(self, other) computed in `dtype`, written back in self's dtype.
 void binary_into_self(BinaryOp op, Tensor& self, const Tensor& other, ScalarType dtype, Scalar alpha) {
   if (dtype == self.dtype()) {
-    kernels::binary(op, self, self, cast_data(other, dtype), alpha);
+    kernels::binary(op, self, self, cast_operand(other, dtype), alpha);
     return;
   }
   Tensor tmp = empty(self.sizes(), dtype);
-  kernels::binary(op, tmp, cast_data(self, dtype), cast_data(other, dtype), alpha);
+  kernels::binary(op, tmp, cast_operand(self, dtype), cast_operand(other, dtype), alpha);
   kernels::copy(self, tmp);
 }
 

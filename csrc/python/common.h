@@ -11,13 +11,36 @@
 #include "ops/ops.h"
 #include "tensor/tensor.h"
 
+namespace bibun::python {
+// Fast paths of the Tensor caster (tensor_caster.cpp, Note [Tensor caster fast paths]).
+PyObject* wrap_unshared_tensor(const Tensor& t);
+TensorImpl* exact_tensor_impl(PyObject* obj);
+}  // namespace bibun::python
+
 // Tensor is TensorImpl's holder: a Python tensor object owns one reference to its impl,
 // and returning a Tensor whose impl already has a Python object returns that object.
 namespace pybind11::detail {
 template <>
 struct always_construct_holder<bibun::Tensor> : always_construct_holder_value<true> {};
 template <>
-class type_caster<bibun::Tensor> : public type_caster_holder<bibun::TensorImpl, bibun::Tensor> {};
+class type_caster<bibun::Tensor> : public type_caster_holder<bibun::TensorImpl, bibun::Tensor> {
+  using base = type_caster_holder<bibun::TensorImpl, bibun::Tensor>;
+
+ public:
+  bool load(handle src, bool convert) {
+    if (bibun::TensorImpl* impl = bibun::python::exact_tensor_impl(src.ptr())) {
+      value = impl;
+      holder = bibun::Tensor(impl);
+      return true;
+    }
+    return base::load(src, convert);
+  }
+  static handle cast(const bibun::Tensor& src, return_value_policy policy, handle parent) {
+    // One reference, the caller's: no Python object can hold this impl yet.
+    if (src.defined() && src->use_count() == 1) return bibun::python::wrap_unshared_tensor(src);
+    return base::cast(src, policy, parent);
+  }
+};
 }  // namespace pybind11::detail
 
 namespace bibun::python {
@@ -28,7 +51,10 @@ namespace py = pybind11;
 extern PyTypeObject* g_tensor_type;
 
 inline bool is_tensor(py::handle h) { return PyObject_TypeCheck(h.ptr(), g_tensor_type); }
-inline Tensor as_tensor(py::handle h) { return h.cast<Tensor>(); }
+inline Tensor as_tensor(py::handle h) {
+  if (TensorImpl* impl = exact_tensor_impl(h.ptr())) return Tensor(impl);
+  return h.cast<Tensor>();
+}
 // A Python bool/int/float as a Scalar, or nullopt.
 std::optional<Scalar> as_scalar(py::handle h);
 // A tensor argument: a Tensor, or a Python number as a wrapped scalar; else TypeError.

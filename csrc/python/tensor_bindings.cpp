@@ -46,6 +46,49 @@ py::object binary_operator(const Tensor& self, py::handle other, F&& f) {
   return py::cast(without_gil_if_large(self.numel() + b.numel(), [&] { return f(self, b); }));
 }
 
+// The arithmetic operators' bodies, shared by the dunder methods and the number slots below:
+// `self` is the tensor whose method runs, `other` the other operand made a tensor.
+constexpr auto add_op = [](const Tensor& self, const Tensor& other) { return ops::add(self, other, kOne); };
+constexpr auto radd_op = [](const Tensor& self, const Tensor& other) { return ops::add(other, self, kOne); };
+constexpr auto sub_op = [](const Tensor& self, const Tensor& other) { return ops::sub(self, other, kOne); };
+constexpr auto rsub_op = [](const Tensor& self, const Tensor& other) {
+  ops::check_subtraction_dtypes(other, self);  // `True - bool_t` is a subtraction of two bools
+  return ops::rsub(self, other, kOne);
+};
+constexpr auto mul_op = [](const Tensor& self, const Tensor& other) { return ops::mul(self, other); };
+constexpr auto rmul_op = [](const Tensor& self, const Tensor& other) { return ops::mul(other, self); };
+constexpr auto div_op = [](const Tensor& self, const Tensor& other) { return ops::div(self, other); };
+// PyTorch computes other / self as self.reciprocal() * other (MulBackward0).
+constexpr auto rdiv_op = [](const Tensor& self, const Tensor& other) { return ops::mul(ops::reciprocal(self), other); };
+
+// Note [Number slots]
+// `x + y` on a bibun.Tensor would otherwise take CPython's generic slot: look up __add__, bind a
+// method object, enter pybind11's dispatcher and convert the arguments, which costs more than the
+// whole add of two (2, 2) tensors. The Tensor type's add, subtract, multiply and true-divide slots
+// therefore run the operator's body directly. The dunder methods stay, for explicit calls and for
+// Python subclasses (CPython points a subclass's slots back at them), and run the same body.
+// As CPython's own slot does, the slot runs `a`'s method when `a`'s type has this slot and else
+// `b`'s reflected one.
+template <binaryfunc PyNumberMethods::*Slot, typename Forward, typename Reflected>
+PyObject* number_slot(PyObject* a, PyObject* b) {
+  try {
+    const PyNumberMethods* a_slots = Py_TYPE(a)->tp_as_number;
+    const bool forward = a_slots && a_slots->*Slot == &number_slot<Slot, Forward, Reflected>;
+    py::object r = forward ? binary_operator(as_tensor(a), b, Forward{}) : binary_operator(as_tensor(b), a, Reflected{});
+    return r.release().ptr();
+  } catch (py::error_already_set& e) {
+    e.restore();
+  } catch (...) {
+    py::detail::try_translate_exceptions();
+  }
+  return nullptr;
+}
+
+template <binaryfunc PyNumberMethods::*Slot, typename Forward, typename Reflected>
+void install_number_slot(PyTypeObject* type) {
+  type->tp_as_number->*Slot = &number_slot<Slot, Forward, Reflected>;
+}
+
 Scalar parse_alpha(py::handle alpha) {
   auto s = as_scalar(alpha);
   if (!s) throw py::type_error("alpha must be a number");
@@ -228,22 +271,14 @@ void init_tensor(py::module_& m) {
       });
 
   // Operators
-  cls.def("__add__", [](const Tensor& a, py::handle b) { return binary_operator(a, b, [](auto& x, auto& y) { return ops::add(x, y, kOne); }); })
-      .def("__radd__", [](const Tensor& a, py::handle b) { return binary_operator(a, b, [](auto& x, auto& y) { return ops::add(y, x, kOne); }); })
-      .def("__sub__", [](const Tensor& a, py::handle b) { return binary_operator(a, b, [](auto& x, auto& y) { return ops::sub(x, y, kOne); }); })
-      .def("__rsub__", [](const Tensor& a, py::handle b) {
-        return binary_operator(a, b, [](auto& x, auto& y) {
-          ops::check_subtraction_dtypes(y, x);  // `True - bool_t` is a subtraction of two bools
-          return ops::rsub(x, y, kOne);
-        });
-      })
-      .def("__mul__", [](const Tensor& a, py::handle b) { return binary_operator(a, b, [](auto& x, auto& y) { return ops::mul(x, y); }); })
-      .def("__rmul__", [](const Tensor& a, py::handle b) { return binary_operator(a, b, [](auto& x, auto& y) { return ops::mul(y, x); }); })
-      .def("__truediv__", [](const Tensor& a, py::handle b) { return binary_operator(a, b, [](auto& x, auto& y) { return ops::div(x, y); }); })
-      .def("__rtruediv__", [](const Tensor& a, py::handle b) {
-        // PyTorch computes other / self as self.reciprocal() * other (MulBackward0).
-        return binary_operator(a, b, [](auto& x, auto& y) { return ops::mul(ops::reciprocal(x), y); });
-      })
+  cls.def("__add__", [](const Tensor& a, py::handle b) { return binary_operator(a, b, add_op); })
+      .def("__radd__", [](const Tensor& a, py::handle b) { return binary_operator(a, b, radd_op); })
+      .def("__sub__", [](const Tensor& a, py::handle b) { return binary_operator(a, b, sub_op); })
+      .def("__rsub__", [](const Tensor& a, py::handle b) { return binary_operator(a, b, rsub_op); })
+      .def("__mul__", [](const Tensor& a, py::handle b) { return binary_operator(a, b, mul_op); })
+      .def("__rmul__", [](const Tensor& a, py::handle b) { return binary_operator(a, b, rmul_op); })
+      .def("__truediv__", [](const Tensor& a, py::handle b) { return binary_operator(a, b, div_op); })
+      .def("__rtruediv__", [](const Tensor& a, py::handle b) { return binary_operator(a, b, rdiv_op); })
       .def("__pow__", [](const Tensor& a, py::handle b) { return binary_operator(a, b, [](auto& x, auto& y) { return ops::pow(x, y); }); })
       .def("__rpow__", [](const Tensor& a, py::handle b) -> py::object {
         if (auto s = as_scalar(b)) return py::cast(ops::pow(*s, a));
@@ -272,6 +307,21 @@ void init_tensor(py::module_& m) {
       .def("__isub__", [](Tensor& a, py::handle b) { return ops::sub_(a, tensor_or_scalar(b, "sub_", "other"), kOne); })
       .def("__imul__", [](Tensor& a, py::handle b) { return ops::mul_(a, tensor_or_scalar(b, "mul_", "other")); })
       .def("__itruediv__", [](Tensor& a, py::handle b) { return ops::div_(a, tensor_or_scalar(b, "div_", "other")); });
+
+  // After the dunder methods: defining one resets its slot to CPython's generic one.
+  install_number_slot<&PyNumberMethods::nb_add, decltype(add_op), decltype(radd_op)>(g_tensor_type);
+  install_number_slot<&PyNumberMethods::nb_subtract, decltype(sub_op), decltype(rsub_op)>(g_tensor_type);
+  install_number_slot<&PyNumberMethods::nb_multiply, decltype(mul_op), decltype(rmul_op)>(g_tensor_type);
+  install_number_slot<&PyNumberMethods::nb_true_divide, decltype(div_op), decltype(rdiv_op)>(g_tensor_type);
+  // For tests: whether the slots are still the direct ones (assigning Tensor.__add__ from Python
+  // would quietly put the generic slot back).
+  m.def("_number_slots_are_direct", [] {
+    const PyNumberMethods* n = g_tensor_type->tp_as_number;
+    return n->nb_add == &number_slot<&PyNumberMethods::nb_add, decltype(add_op), decltype(radd_op)> &&
+           n->nb_subtract == &number_slot<&PyNumberMethods::nb_subtract, decltype(sub_op), decltype(rsub_op)> &&
+           n->nb_multiply == &number_slot<&PyNumberMethods::nb_multiply, decltype(mul_op), decltype(rmul_op)> &&
+           n->nb_true_divide == &number_slot<&PyNumberMethods::nb_true_divide, decltype(div_op), decltype(rdiv_op)>;
+  });
 
   // Methods
   cls.def("add", [](const Tensor& a, py::handle b, py::handle alpha) {

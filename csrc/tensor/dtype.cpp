@@ -2,17 +2,6 @@
 
 namespace bibun {
 
-size_t itemsize(ScalarType t) {
-  switch (t) {
-    case ScalarType::Bool: return 1;
-    case ScalarType::Int32: return 4;
-    case ScalarType::Int64: return 8;
-    case ScalarType::Float32: return 4;
-    case ScalarType::Float64: return 8;
-  }
-  return 0;
-}
-
 const char* dtype_name(ScalarType t) {
   static const char* names[] = {"bool", "int32", "int64", "float32", "float64"};
   return names[static_cast<int>(t)];

@@ -10,7 +10,11 @@ namespace bibun {
 enum class ScalarType : int8_t { Bool = 0, Int32 = 1, Int64 = 2, Float32 = 3, Float64 = 4 };
 constexpr int kNumScalarTypes = 5;
 
-size_t itemsize(ScalarType t);
+// Inline: every kernel plan and every new tensor asks.
+constexpr size_t itemsize(ScalarType t) {
+  constexpr size_t sizes[kNumScalarTypes] = {1, 4, 8, 4, 8};
+  return sizes[static_cast<int>(t)];
+}
 const char* dtype_name(ScalarType t);         // "float32"
 const char* legacy_type_name(ScalarType t);   // "FloatTensor", as PyTorch's error texts print it
 const char* c_type_name(ScalarType t);        // "float", as PyTorch's dtype-mismatch texts print it

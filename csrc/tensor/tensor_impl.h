@@ -31,6 +31,17 @@ class TensorImpl : public RefCounted {
  public:
   TensorImpl(intrusive_ptr<Storage> storage, int64_t offset, DimVector sizes, DimVector strides,
              ScalarType dtype);
+  // A new contiguous tensor (ops::empty): `strides` are sizes' contiguous strides and `numel`
+  // their product, so the layout scan is skipped.
+  struct Contiguous {};
+  TensorImpl(Contiguous, intrusive_ptr<Storage> storage, DimVector sizes, DimVector strides, ScalarType dtype,
+             int64_t numel)
+      : storage_(std::move(storage)),
+        offset_(0),
+        sizes_(std::move(sizes)),
+        strides_(std::move(strides)),
+        numel_(numel),
+        dtype_(dtype) {}
   ~TensorImpl() override;
 
   const intrusive_ptr<Storage>& storage() const { return storage_; }
