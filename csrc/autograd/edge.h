@@ -3,6 +3,8 @@
 #include <cstdint>
 #include <memory>
 
+#include "tensor/small_vector.h"
+
 namespace bibun {
 
 class Node;
@@ -12,5 +14,8 @@ struct Edge {
   uint32_t input_nr = 0;
   bool valid() const { return fn != nullptr; }
 };
+
+// A node's edges: most have one or two.
+using edge_list = SmallVector<Edge, 2>;
 
 }  // namespace bibun

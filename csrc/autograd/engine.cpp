@@ -26,7 +26,7 @@ bool is_expandable_to(const DimVector& to, const DimVector& from) {
 // The root of a backward call: one node whose outputs are the seed gradients.
 class GraphRoot : public Node {
  public:
-  GraphRoot(std::vector<Edge> edges, tensor_list grads) : grads_(std::move(grads)) {
+  GraphRoot(edge_list edges, tensor_list grads) : grads_(std::move(grads)) {
     next_edges_ = std::move(edges);
   }
   tensor_list apply(tensor_list&&) override { return grads_; }
@@ -222,7 +222,7 @@ void check_nan_outputs(const Node& node, const tensor_list& outputs) {
 tensor_list run_backward(const tensor_list& roots, const tensor_list& grad_roots, const tensor_list& inputs,
                          const BackwardOptions& options) {
   BIBUN_ASSERT(roots.size() == grad_roots.size());
-  std::vector<Edge> root_edges;
+  edge_list root_edges;
   for (size_t i = 0; i < roots.size(); ++i) {
     Edge e = gradient_edge(roots[i]);
     BIBUN_CHECK(e.valid(), "element ", i, " of tensors does not require grad and does not have a grad_fn");
@@ -235,7 +235,7 @@ tensor_list run_backward(const tensor_list& roots, const tensor_list& grad_roots
 
   // Targets given by `inputs`: a non-leaf input is captured at its grad_fn's slot, a leaf at
   // its accumulator.
-  std::vector<Edge> input_edges;
+  edge_list input_edges;
   if (!inputs.empty()) {
     task.filter = true;
     task.captured.resize(inputs.size());

@@ -34,16 +34,16 @@ class Node : public std::enable_shared_from_this<Node> {
   // (a custom Function may ask for None instead: ctx.set_materialize_grads(False)).
   virtual bool materialize_grads() const { return true; }
 
-  const std::vector<Edge>& next_edges() const { return next_edges_; }
-  std::vector<Edge>& mutable_next_edges() { return next_edges_; }
-  void set_next_edges(std::vector<Edge> edges) { next_edges_ = std::move(edges); }
+  const edge_list& next_edges() const { return next_edges_; }
+  edge_list& mutable_next_edges() { return next_edges_; }
+  void set_next_edges(edge_list edges) { next_edges_ = std::move(edges); }
   size_t num_outputs() const { return next_edges_.size(); }
   // Whether the gradient of forward input i is wanted by anyone.
   bool needs_input_grad(size_t i) const { return i < next_edges_.size() && next_edges_[i].valid(); }
 
   // Registers a forward output; returns its output_nr.
   uint32_t add_input_metadata(const Tensor& t);
-  const std::vector<InputMetadata>& input_metadata() const { return input_meta_; }
+  const SmallVector<InputMetadata, 1>& input_metadata() const { return input_meta_; }
   size_t num_inputs() const { return input_meta_.size(); }
 
   // Hooks; each add returns an id for remove_hook.
@@ -72,8 +72,8 @@ class Node : public std::enable_shared_from_this<Node> {
   uint64_t sequence_nr() const { return sequence_nr_; }
 
  protected:
-  std::vector<Edge> next_edges_;
-  std::vector<InputMetadata> input_meta_;
+  edge_list next_edges_;
+  SmallVector<InputMetadata, 1> input_meta_;  // most nodes have one output
   uint64_t sequence_nr_;
   std::unique_ptr<NodeHooks> hooks_;
   std::string anomaly_trace_;

@@ -87,8 +87,8 @@ Edge gradient_edge(const Tensor& t) {
   return {};
 }
 
-std::vector<Edge> collect_next_edges(std::initializer_list<const Tensor*> inputs) {
-  std::vector<Edge> edges;
+edge_list collect_next_edges(std::initializer_list<const Tensor*> inputs) {
+  edge_list edges;
   edges.reserve(inputs.size());
   for (const Tensor* t : inputs) edges.push_back(t->defined() ? gradient_edge(*t) : Edge{});
   return edges;

@@ -28,7 +28,7 @@ inline bool compute_requires_grad(std::initializer_list<const Tensor*> inputs) {
     if (t->defined() && t->requires_grad()) return true;
   return false;
 }
-std::vector<Edge> collect_next_edges(std::initializer_list<const Tensor*> inputs);
+edge_list collect_next_edges(std::initializer_list<const Tensor*> inputs);
 // Makes `node` the grad_fn of `out` (appending its output metadata).
 void set_history(const Tensor& out, const std::shared_ptr<Node>& node);
 

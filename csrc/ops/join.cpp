@@ -9,8 +9,8 @@ namespace {
 bool skipped_in_cat(const Tensor& t) { return t.dim() == 1 && t.sizes()[0] == 0; }
 
 // Edges and requires_grad over a list of inputs.
-std::vector<Edge> edges_of(const std::vector<Tensor>& ts, bool& any_requires) {
-  std::vector<Edge> edges;
+edge_list edges_of(const std::vector<Tensor>& ts, bool& any_requires) {
+  edge_list edges;
   any_requires = false;
   for (const Tensor& t : ts) {
     edges.push_back(gradient_edge(t));
@@ -64,7 +64,7 @@ Tensor cat(const std::vector<Tensor>& tensors, int64_t dim_in) {
     }
   }
   bool any_requires = false;
-  std::vector<Edge> edges = edges_of(tensors, any_requires);
+  edge_list edges = edges_of(tensors, any_requires);
   if (GradMode::is_enabled() && any_requires) {
     auto node = std::make_shared<CatBackward0>();
     node->set_next_edges(std::move(edges));
@@ -94,7 +94,7 @@ Tensor stack(const std::vector<Tensor>& tensors, int64_t dim_in) {
     out = cat(parts, dim);
   }
   bool any_requires = false;
-  std::vector<Edge> edges = edges_of(tensors, any_requires);
+  edge_list edges = edges_of(tensors, any_requires);
   if (GradMode::is_enabled() && any_requires) {
     auto node = std::make_shared<StackBackward0>();
     node->set_next_edges(std::move(edges));

@@ -174,7 +174,7 @@ void init_function(py::module_& m) {
     }
 
     std::vector<int> edge_of_arg;
-    std::vector<Edge> edges;
+    edge_list edges;
     bool any_requires = false;
     for (py::handle a : args) {
       if (is_tensor(a)) {

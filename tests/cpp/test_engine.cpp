@@ -37,7 +37,7 @@ class LogNode : public Node {
 Tensor record(const std::string& tag, std::vector<std::string>* log, std::vector<Tensor> inputs,
               std::shared_ptr<LogNode>* node_out = nullptr, double scale = 1.0) {
   auto node = std::make_shared<LogNode>(tag, log, scale);
-  std::vector<Edge> edges;
+  edge_list edges;
   for (const Tensor& t : inputs) edges.push_back(gradient_edge(t));
   node->set_next_edges(std::move(edges));
   Tensor out = ops::zeros(inputs.at(0).sizes(), ScalarType::Float32);
