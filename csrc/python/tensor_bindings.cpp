@@ -12,6 +12,10 @@ namespace bibun::python {
 
 PyTypeObject* g_tensor_type = nullptr;
 
+// size_type.cpp
+void init_size_type(py::module_& m);
+py::object make_size(const DimVector& sizes);
+
 namespace {
 
 using kernels::BinaryOp;
@@ -122,12 +126,6 @@ py::tuple dims_tuple(const DimVector& v) {
   return t;
 }
 
-py::object g_size_type;  // bibun.Size, set by the Python layer
-
-py::object make_size(const DimVector& v) {
-  py::tuple t = dims_tuple(v);
-  return g_size_type ? g_size_type(t) : py::object(t);
-}
 
 // Sizes given as varargs or as one sequence: x.expand(2, 3) or x.expand((2, 3)).
 DimVector sizes_from_args(const py::args& args) {
@@ -151,7 +149,7 @@ void init_tensor(py::module_& m) {
   auto cls = py::class_<TensorImpl, Tensor>(m, "Tensor", py::buffer_protocol(), py::custom_type_setup(setup_tensor_gc));
   g_tensor_type = reinterpret_cast<PyTypeObject*>(cls.ptr());
 
-  m.def("_set_size_type", [](py::object t) { g_size_type = t; });
+  init_size_type(m);  // size_type.cpp
 
   cls.def_buffer([](TensorImpl& t) -> py::buffer_info {
     // numpy then falls back to __array__, which raises PyTorch's numpy() error.

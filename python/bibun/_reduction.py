@@ -228,11 +228,15 @@ def _max_min(fn: str, input: Tensor, args: tuple, kwargs: dict) -> Any:
 def max(input: Tensor, *args: Any, **kwargs: Any) -> Any:
     """``max(input)``: the largest element; ``max(input, dim, keepdim=False)``: ``(values, indices)``;
     ``max(input, other)``: ``maximum``."""
+    if not args and not kwargs and isinstance(input, Tensor):  # the common form, without overload parsing
+        return input._max_all()
     return _max_min("max", input, args, kwargs)
 
 
 def min(input: Tensor, *args: Any, **kwargs: Any) -> Any:
     """``min(input)``, ``min(input, dim, keepdim=False)`` -> ``(values, indices)``, ``min(input, other)``."""
+    if not args and not kwargs and isinstance(input, Tensor):
+        return input._min_all()
     return _max_min("min", input, args, kwargs)
 
 
@@ -390,7 +394,7 @@ def aminmax(input: Tensor, *, dim: int | None = None, keepdim: bool = False, out
 
 def _method(fn: Any, name: str) -> Any:
     def method(self: Tensor, *args: Any, **kwargs: Any) -> Any:
-        if "out" in kwargs:
+        if kwargs and "out" in kwargs:
             raise TypeError(f"{name}() got an unexpected keyword argument 'out'")
         return fn(self, *args, **kwargs)
 

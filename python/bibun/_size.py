@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from bibun._C import _SizeBase
 
-class Size(tuple):
-    """The result type of ``Tensor.size()`` and ``Tensor.shape``."""
+
+class Size(_SizeBase):
+    """The result type of ``Tensor.size()`` and ``Tensor.shape``: a tuple whose indexing
+    (a slice is a Size) and construction from a tensor are C (csrc/python/size_type.cpp)."""
 
     def __repr__(self) -> str:
         return f"bibun.Size([{', '.join(str(int(s)) for s in self)}])"
@@ -16,10 +19,6 @@ class Size(tuple):
         for s in self:
             n *= int(s)
         return n
-
-    def __getitem__(self, item):
-        result = super().__getitem__(item)
-        return Size(result) if isinstance(item, slice) else result
 
     def __add__(self, other):
         return Size(tuple(self) + tuple(other))
