@@ -153,6 +153,9 @@ def _factory(name: str, c_name: Optional[str] = None):
         names=None,
         memory_format=None,
     ) -> _Tensor:
+        if out is None and size is None and device is None and size_args and type(size_args[0]) is builtins.int:
+            # The common call, zeros(2, 3): the sizes go to C as they are (C checks the rest).
+            return _make(name, c_fn, size_args, _dtype_arg(name, dtype), requires_grad)
         _check_device(device)
         sizes = _size_arg(name, size_args, size)
         dt = _out_dtype(name, _dtype_arg(name, dtype), out)
