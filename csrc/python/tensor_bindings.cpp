@@ -148,6 +148,10 @@ void init_tensor(py::module_& m) {
   // gc support: Note [Tensor gc traversal] (gc_traverse.cpp).
   auto cls = py::class_<TensorImpl, Tensor>(m, "Tensor", py::buffer_protocol(), py::custom_type_setup(setup_tensor_gc));
   g_tensor_type = reinterpret_cast<PyTypeObject*>(cls.ptr());
+  // CPython's own error texts name a type by tp_name ("unsupported operand type(s) for +: 'Tensor'
+  // and 'str'", "'Tensor' object has no attribute ..."), which pybind11 sets to "bibun._C.Tensor";
+  // PyTorch's says 'Tensor'. __module__ and __qualname__, which repr and pickle use, are not affected.
+  g_tensor_type->tp_name = "Tensor";
 
   init_size_type(m);  // size_type.cpp
 

@@ -47,7 +47,6 @@ namespace bibun {
 using namespace formulas;
 
 namespace {
-Tensor cmp(kernels::BinaryOp op, const Tensor& a, double v) { return ops::compare(static_cast<int>(op), a, scalar(v)); }
 const Scalar kOne1{int64_t{1}};
 
 // softplus(x) = -log_sigmoid(-x), differentiable and stable.
