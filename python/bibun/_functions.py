@@ -20,11 +20,15 @@ def _as_tensor_arg(x):
 
 def add(input, other, *, alpha=1, out: Optional[Tensor] = None) -> Tensor:
     """``input + alpha * other`` with broadcasting and type promotion."""
+    if out is None and type(alpha) is int and alpha == 1 and isinstance(input, Tensor):
+        return input.add(other)  # the common form, without keyword arguments (slow to pass to C)
     return _finish(_as_tensor_arg(input).add(other, alpha=alpha), out, input, other)
 
 
 def sub(input, other, *, alpha=1, out: Optional[Tensor] = None) -> Tensor:
     """``input - alpha * other``."""
+    if out is None and type(alpha) is int and alpha == 1 and isinstance(input, Tensor):
+        return input.sub(other)
     return _finish(_as_tensor_arg(input).sub(other, alpha=alpha), out, input, other)
 
 
@@ -59,6 +63,11 @@ def _finish_exact_dtype(compute, input: Tensor, out: Optional[Tensor]) -> Tensor
 
 def matmul(input: Tensor, other: Tensor, *, out: Optional[Tensor] = None) -> Tensor:
     """Matrix product (1-D and 2-D operands)."""
+    if not isinstance(input, Tensor) or not isinstance(other, Tensor):
+        name, pos, arg = ("input", 1, input) if not isinstance(input, Tensor) else ("other", 2, other)
+        raise TypeError(f"matmul(): argument '{name}' (position {pos}) must be Tensor, not {type(arg).__name__}")
+    if out is None:
+        return input.matmul(other)
     return _finish_exact_dtype(lambda: input.matmul(other), input, out)
 
 
