@@ -335,3 +335,21 @@ def test_tensors_and_nodes_are_tracked_by_the_gc() -> None:
     assert gc.is_tracked(t)
     assert gc.is_tracked(bibun.nn.Parameter(bibun.ones(2)))
     assert gc.is_tracked((t * 2).grad_fn)
+
+
+def test_gc_during_the_first_instance_of_a_new_subclass_does_not_crash() -> None:
+    """The first instance of a Python subclass is tracked before pybind11 lays it out, and laying it
+    out creates a weakref that can start a collection; the traversal must skip the unfinished object
+    (this segfaulted). A threshold of 1 makes every allocation collect."""
+    old = gc.get_threshold()
+    gc.set_threshold(1)
+    try:
+        for _ in range(20):
+
+            class Sub(bibun.Tensor):
+                pass
+
+            s = Sub(bibun.ones(2))
+            assert type(s) is Sub and s.sum().item() == 2.0
+    finally:
+        gc.set_threshold(*old)

@@ -59,10 +59,15 @@ struct NodeHooksAccess : Node {
 
 const NodeHooks* hooks_of(const Node& node) { return NodeHooksAccess::get(node); }
 
-// The holder of a pybind11 instance, or nullptr before __init__ constructed it.
+// The holder of a pybind11 instance, or nullptr before __init__ constructed it. The gc can
+// visit an instance even before pybind11 has laid it out: the first instance of a Python
+// subclass is tracked from tp_alloc on, and laying it out creates a weakref to the new type,
+// which can start a collection. Its memory is still all zero then, with no status array to read.
 template <typename Holder>
 Holder* holder_of(PyObject* self) {
-  auto v_h = reinterpret_cast<py::detail::instance*>(self)->get_value_and_holder();
+  auto* inst = reinterpret_cast<py::detail::instance*>(self);
+  if (!inst->simple_layout && inst->nonsimple.status == nullptr) return nullptr;
+  auto v_h = inst->get_value_and_holder();
   if (!v_h.holder_constructed()) return nullptr;
   return &v_h.template holder<Holder>();
 }
