@@ -4,6 +4,8 @@
 #include "autograd/node.h"
 #include "autograd/saved_tensor.h"
 #include "autograd/variable.h"
+#include <unordered_map>
+
 #include "python/common.h"
 #include "python/py_refs.h"
 
@@ -114,10 +116,48 @@ bool contains(const py::object& seq, const Tensor& t) {
 
 }  // namespace
 
+namespace {
+
+// Note [Node classes]
+// PyTorch gives every kind of node its own Python class: type(y.grad_fn).__name__ is
+// "MulBackward0". bibun binds one Node class, so a new grad_fn object is moved to a subclass of it
+// named after the node (one per name, made on first use, with no attributes of its own, so its
+// layout is Node's). The subclass only names the object; pybind11 and the gc see a Node.
+py::handle node_class_named(const std::string& full_name) {
+  static auto* classes = new std::unordered_map<std::string, py::object>();  // alive until exit
+  auto it = classes->find(full_name);
+  if (it != classes->end()) return it->second;
+  const size_t colon = full_name.rfind("::");
+  const std::string name = colon == std::string::npos ? full_name : full_name.substr(colon + 2);
+  py::handle base = py::type::of<Node>();
+  py::dict attrs;
+  attrs["__slots__"] = py::tuple();
+  attrs["__module__"] = base.attr("__module__");
+  attrs["__doc__"] = py::none();
+  py::object cls = py::reinterpret_borrow<py::object>(reinterpret_cast<PyObject*>(&PyType_Type))(
+      name, py::make_tuple(base), attrs);
+  const auto* made = reinterpret_cast<PyTypeObject*>(cls.ptr());
+  const auto* node_type = reinterpret_cast<PyTypeObject*>(base.ptr());
+  if (made->tp_basicsize != node_type->tp_basicsize) cls = py::reinterpret_borrow<py::object>(base);
+  return classes->emplace(full_name, std::move(cls)).first->second;
+}
+
+}  // namespace
+
 py::object node_to_python(const std::shared_ptr<Node>& node) {
   if (!node) return py::none();
   if (auto* f = dynamic_cast<PyFunctionNode*>(node.get())) return f->ctx();
-  return py::cast(node);
+  py::object obj = py::cast(node);
+  static PyTypeObject* node_type = reinterpret_cast<PyTypeObject*>(py::type::of<Node>().ptr());
+  if (Py_TYPE(obj.ptr()) == node_type) {  // a new object (an existing one already has its class)
+    PyObject* cls = node_class_named(node->name()).ptr();
+    if (cls != reinterpret_cast<PyObject*>(node_type)) {
+      Py_INCREF(cls);
+      Py_SET_TYPE(obj.ptr(), reinterpret_cast<PyTypeObject*>(cls));
+      Py_DECREF(reinterpret_cast<PyObject*>(node_type));  // the reference the instance held
+    }
+  }
+  return obj;
 }
 
 void init_function(py::module_& m) {

@@ -55,9 +55,11 @@ py::object binary_operator(const Tensor& self, py::handle other, F&& f) {
 constexpr auto add_op = [](const Tensor& self, const Tensor& other) { return ops::add(self, other, kOne); };
 constexpr auto radd_op = [](const Tensor& self, const Tensor& other) { return ops::add(other, self, kOne); };
 constexpr auto sub_op = [](const Tensor& self, const Tensor& other) { return ops::sub(self, other, kOne); };
+// The reflected forms get a tensor `other` when CPython asks a subclass first (`t - param` runs
+// param.__rsub__(t)): that is other's own operator, recorded as such (SubBackward0, both inputs).
 constexpr auto rsub_op = [](const Tensor& self, const Tensor& other) {
   ops::check_subtraction_dtypes(other, self);  // `True - bool_t` is a subtraction of two bools
-  return ops::rsub(self, other, kOne);
+  return other->is_wrapped_number() ? ops::rsub(self, other, kOne) : ops::sub(other, self, kOne);
 };
 constexpr auto mul_op = [](const Tensor& self, const Tensor& other) { return ops::mul(self, other); };
 constexpr auto rmul_op = [](const Tensor& self, const Tensor& other) { return ops::mul(other, self); };
@@ -88,9 +90,26 @@ PyObject* number_slot(PyObject* a, PyObject* b) {
   return nullptr;
 }
 
+// Installs the direct slot on `type` (bibun.Tensor, or a Python subclass that defines neither of
+// the slot's two dunders: CPython gave it the generic slot, which would ask the reflected method
+// first and cost a method lookup per op).
 template <binaryfunc PyNumberMethods::*Slot, typename Forward, typename Reflected>
-void install_number_slot(PyTypeObject* type) {
+void install_number_slot(PyTypeObject* type, const char* name, const char* reflected_name) {
+  if (type != g_tensor_type) {
+    for (const char* dunder : {name, reflected_name}) {
+      py::str key(dunder);
+      if (_PyType_Lookup(type, key.ptr()) != _PyType_Lookup(g_tensor_type, key.ptr())) return;
+    }
+  }
   type->tp_as_number->*Slot = &number_slot<Slot, Forward, Reflected>;
+}
+
+void install_number_slots(PyTypeObject* type) {
+  install_number_slot<&PyNumberMethods::nb_add, decltype(add_op), decltype(radd_op)>(type, "__add__", "__radd__");
+  install_number_slot<&PyNumberMethods::nb_subtract, decltype(sub_op), decltype(rsub_op)>(type, "__sub__", "__rsub__");
+  install_number_slot<&PyNumberMethods::nb_multiply, decltype(mul_op), decltype(rmul_op)>(type, "__mul__", "__rmul__");
+  install_number_slot<&PyNumberMethods::nb_true_divide, decltype(div_op), decltype(rdiv_op)>(type, "__truediv__",
+                                                                                           "__rtruediv__");
 }
 
 Scalar parse_alpha(py::handle alpha) {
@@ -311,10 +330,13 @@ void init_tensor(py::module_& m) {
       .def("__itruediv__", [](Tensor& a, py::handle b) { return ops::div_(a, tensor_or_scalar(b, "div_", "other")); });
 
   // After the dunder methods: defining one resets its slot to CPython's generic one.
-  install_number_slot<&PyNumberMethods::nb_add, decltype(add_op), decltype(radd_op)>(g_tensor_type);
-  install_number_slot<&PyNumberMethods::nb_subtract, decltype(sub_op), decltype(rsub_op)>(g_tensor_type);
-  install_number_slot<&PyNumberMethods::nb_multiply, decltype(mul_op), decltype(rmul_op)>(g_tensor_type);
-  install_number_slot<&PyNumberMethods::nb_true_divide, decltype(div_op), decltype(rdiv_op)>(g_tensor_type);
+  install_number_slots(g_tensor_type);
+  // Called by Tensor.__init_subclass__ (python/bibun/_tensor.py) for every Python subclass.
+  m.def("_install_number_slots", [](py::handle cls) {
+    BIBUN_CHECK_T(TypeError, PyType_Check(cls.ptr()) && PyType_IsSubtype(reinterpret_cast<PyTypeObject*>(cls.ptr()), g_tensor_type),
+                  "_install_number_slots expects a subclass of Tensor");
+    install_number_slots(reinterpret_cast<PyTypeObject*>(cls.ptr()));
+  });
   // For tests: whether the slots are still the direct ones (assigning Tensor.__add__ from Python
   // would quietly put the generic slot back).
   m.def("_number_slots_are_direct", [] {

@@ -192,7 +192,15 @@ def __setstate__(self, state):  # pragma: no cover - pickling is handled by bibu
     raise RuntimeError("use bibun.save / bibun.load to serialise tensors")
 
 
+def _init_subclass(cls, **kwargs) -> None:
+    """A Python subclass that keeps Tensor's arithmetic dunders gets Tensor's direct number slots
+    (Note [Number slots] in csrc/python/tensor_bindings.cpp)."""
+    super(Tensor, cls).__init_subclass__(**kwargs)
+    _C._install_number_slots(cls)
+
+
 def _install() -> None:
+    Tensor.__init_subclass__ = classmethod(_init_subclass)
     Tensor.__repr__ = _repr
     Tensor.__str__ = _repr
     Tensor.__format__ = _format
