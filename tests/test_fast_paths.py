@@ -16,6 +16,7 @@ result's type, dtype, shape, values, requires_grad and grad_fn name, or the exce
 
 from __future__ import annotations
 
+import functools
 import gc
 import itertools
 import math
@@ -23,12 +24,12 @@ import operator
 import subprocess
 import sys
 import textwrap
-from typing import Any, Callable
-
-import numpy as np
-import pytest
+from collections.abc import Callable
+from typing import Any
 
 import bibun
+import numpy as np
+import pytest
 from conftest import dtype_name, rng_for, to_numpy
 
 DTYPES = ["float32", "float64", "int32", "int64", "bool"]
@@ -39,9 +40,7 @@ DTYPES = ["float32", "float64", "int32", "int64", "bool"]
 
 
 def _message(e: BaseException) -> str:
-    # bibun's type prints as 'bibun._C.Tensor' in CPython's own operand errors (see the xfail below);
-    # the rest of the text must match torch's.
-    return str(e).split("\n")[0].replace("bibun._C.Tensor", "Tensor")
+    return str(e).split("\n")[0]
 
 
 def _outcome(fn: Callable[[Any], Any], lib: Any) -> tuple:
@@ -74,7 +73,9 @@ def _same_values(got: np.ndarray, want: np.ndarray, rtol: float) -> bool:
     return same_specials and bool(np.allclose(got[finite], want[finite], rtol=rtol, atol=0))
 
 
-def _mismatch(b: tuple, t: tuple, check_message: bool = True, check_type: bool = True, rtol: float = 1e-6) -> str | None:
+def _mismatch(
+    b: tuple, t: tuple, check_message: bool = True, check_type: bool = True, rtol: float = 1e-6
+) -> str | None:
     """None when bibun's outcome ``b`` is torch's ``t``; else what differs."""
     if b[0] != t[0]:
         return f"bibun {b[0]} {b[1:]!r}, torch {t[0]} {t[1:]!r}"
@@ -88,11 +89,14 @@ def _mismatch(b: tuple, t: tuple, check_message: bool = True, check_type: bool =
     if _is_tensor(rb) != _is_tensor(rt):
         return f"bibun returned {rb!r}, torch {rt!r}"
     if not _is_tensor(rt):
-        return None if rb == rt else f"bibun returned {rb!r}, torch {rt!r}"
+        both_nan = isinstance(rb, float) and isinstance(rt, float) and math.isnan(rb) and math.isnan(rt)
+        return None if rb == rt or both_nan else f"bibun returned {rb!r}, torch {rt!r}"
     if check_type and type(rb).__name__ != type(rt).__name__:
         return f"result type {type(rb).__name__} != torch's {type(rt).__name__}"
     if _describe_tensor(rb) != _describe_tensor(rt):
-        return f"(dtype, shape, requires_grad, grad_fn) {_describe_tensor(rb)} != torch's {_describe_tensor(rt)}"
+        return (
+            f"(dtype, shape, requires_grad, grad_fn) {_describe_tensor(rb)} != torch's {_describe_tensor(rt)}"
+        )
     if not _same_values(to_numpy(rb), to_numpy(rt), rtol):
         return f"values {to_numpy(rb).tolist()} != torch's {to_numpy(rt).tolist()}"
     return None
@@ -112,9 +116,13 @@ def _check_grads(fn: Callable[..., Any], arrays: list[np.ndarray], dtypes: list[
     """``fn(lib, *leaves)`` on leaves that require grad: result and every leaf's gradient vs torch."""
     results = []
     for lib in (bibun, torch):
-        leaves = [lib.tensor(a.tolist(), dtype=getattr(lib, d), requires_grad=True) for a, d in zip(arrays, dtypes)]
+        leaves = [
+            lib.tensor(a.tolist(), dtype=getattr(lib, d), requires_grad=True) for a, d in zip(arrays, dtypes)
+        ]
         out = fn(lib, *leaves)
-        upstream = rng_for("up", tuple(out.shape)).standard_normal(tuple(out.shape)).astype(dtype_name(out.dtype))
+        upstream = (
+            rng_for("up", tuple(out.shape)).standard_normal(tuple(out.shape)).astype(dtype_name(out.dtype))
+        )
         out.backward(lib.tensor(upstream.tolist(), dtype=out.dtype))
         results.append((out, leaves))
     (ob, lb), (ot, lt) = results
@@ -125,7 +133,9 @@ def _check_grads(fn: Callable[..., Any], arrays: list[np.ndarray], dtypes: list[
         if t.grad is not None:
             assert dtype_name(b.grad.dtype) == dtype_name(t.grad.dtype), f"leaf {i}: grad dtype"
             assert tuple(b.grad.shape) == tuple(t.grad.shape), f"leaf {i}: grad shape"
-            np.testing.assert_allclose(to_numpy(b.grad), to_numpy(t.grad), rtol=1e-5, atol=1e-6, err_msg=f"leaf {i}")
+            np.testing.assert_allclose(
+                to_numpy(b.grad), to_numpy(t.grad), rtol=1e-5, atol=1e-6, err_msg=f"leaf {i}"
+            )
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -171,7 +181,6 @@ def _operands(lib: Any) -> dict[str, Any]:
     }
 
 
-@pytest.mark.filterwarnings("ignore:__index__ returned non-int")  # bool __index__, see the xfail below
 @pytest.mark.parametrize("op", list(ARITH))
 def test_operators_on_every_operand_pairing_match_torch(torch, op):
     """Tensor op tensor, tensor op number, number op tensor (reflected), numpy scalars either side,
@@ -204,7 +213,9 @@ def test_generic_slots_give_the_same_results_when_a_dunder_is_reassigned():
     operators still work through the dunder methods. Run in a child: it changes the type for good."""
     code = textwrap.dedent(
         """
+        import gc
         import bibun
+        gc.disable()  # see test_first_instance_of_a_tensor_subclass_survives_gc
         assert bibun._C._number_slots_are_direct()
         for name in ("__add__", "__sub__", "__mul__", "__truediv__"):
             setattr(bibun.Tensor, name, getattr(bibun.Tensor, name))
@@ -215,11 +226,16 @@ def test_generic_slots_give_the_same_results_when_a_dunder_is_reassigned():
         x = bibun.tensor([1.0, 2.0], requires_grad=True)
         y = (x + 1) * (2 - x) / (x * 3) - x / 2 + 2 / x
         assert x + Obj() == "radd"
+        # with generic slots on both sides, a plain tensor minus a Parameter runs the plain __sub__
+        p = bibun.nn.Parameter(bibun.tensor([3.0, 4.0]))
+        assert [(x - p).grad_fn.name(), (x / p).grad_fn.name()] == ["SubBackward0", "DivBackward0"]
         y.sum().backward()
         print(y.grad_fn.name(), [round(v, 6) for v in y.tolist()], [round(v, 6) for v in x.grad.tolist()])
         """
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    out = subprocess.run(
+        [sys.executable, "-c", code], check=False, capture_output=True, text=True, timeout=60
+    )
     assert out.returncode == 0, out.stderr
     torch = pytest.importorskip("torch")
     x = torch.tensor([1.0, 2.0], requires_grad=True)
@@ -308,8 +324,6 @@ def test_operator_errors_match_torch_type_and_text(torch):
     _check_all(ERROR_CASES, torch)
 
 
-@pytest.mark.xfail(strict=True, reason="bibun.Tensor's tp_name is 'bibun._C.Tensor', so CPython's operand "
-                   "TypeError names it so where torch's says 'Tensor'")
 def test_operand_type_error_names_the_type_tensor():
     with pytest.raises(TypeError) as info:
         bibun.ones(2) + "a"
@@ -330,16 +344,48 @@ def test_sequence_repetition_by_a_tensor_matches_torch(torch):
     _check_all(cases, torch)
 
 
-@pytest.mark.xfail(strict=True, reason="bibun's Tensor.__index__ returns a Python bool for a bool tensor "
-                   "(torch returns int 1), so CPython warns 'DeprecationWarning: __index__ returned non-int'")
 def test_index_of_a_bool_tensor_is_an_int():
-    import operator as op
-
     value = bibun.tensor(True).__index__()
     assert type(value) is int and value == 1
-    assert type(op.index(bibun.tensor(False))) is int
+    assert type(operator.index(bibun.tensor(False))) is int
 
 
+def _first_instances_without_gc(*classes: type) -> None:
+    """Makes each bibun.Tensor subclass's first instance with the gc off: a gc run while pybind11 lays
+    out a new subclass's first instance crashes (test_first_instance_of_a_tensor_subclass_survives_gc);
+    the tests here are about the operators, so they step around it."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        for cls in classes:
+            cls(bibun.ones(1))
+    finally:
+        if enabled:
+            gc.enable()
+
+
+_first_instances_without_gc(bibun.nn.Parameter)
+
+
+def test_first_instance_of_a_tensor_subclass_survives_gc():
+    code = textwrap.dedent(
+        """
+        import gc, bibun
+        class Sub(bibun.Tensor):
+            pass
+        gc.set_threshold(1)  # a collection at every allocation
+        Sub(bibun.ones(2))
+        bibun.nn.Parameter(bibun.ones(2))
+        print("ok")
+        """
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], check=False, capture_output=True, text=True, timeout=60
+    )
+    assert out.returncode == 0 and out.stdout.strip() == "ok", (out.returncode, out.stderr[-2000:])
+
+
+@functools.cache
 def _subclasses(lib: Any) -> dict[str, type]:
     class AddReturnsString(lib.Tensor):
         def __add__(self, other):
@@ -361,6 +407,8 @@ def _subclasses(lib: Any) -> dict[str, type]:
     class Plain(lib.Tensor):
         pass
 
+    if lib is bibun:
+        _first_instances_without_gc(AddReturnsString, RaddReturnsString, Plain)
     return {"A": AddReturnsString, "R": RaddReturnsString, "P": Plain}
 
 
@@ -369,12 +417,31 @@ def test_python_subclass_dispatch_order_matches_torch(torch):
     dunders and come back when they return NotImplemented (the result's type aside: torch keeps user
     subclasses through __torch_function__, which bibun does not have)."""
     exprs = [
-        "a + t", "t + a", "1 + a", "a + 1", "r + t", "t + r", "1 + r", "r + 1", "a + r", "r + a",
-        "r * 2", "2 * r", "t * r", "r * t", "p + t", "t - p", "2 / p", "p / 2", "p + 1.5",
-        "np.float64(2) * p", "p * np.float32(2)",
+        "a + t",
+        "t + a",
+        "1 + a",
+        "a + 1",
+        "r + t",
+        "t + r",
+        "1 + r",
+        "r + 1",
+        "a + r",
+        "r + a",
+        "r * 2",
+        "2 * r",
+        "t * r",
+        "r * t",
+        "p + t",
+        "t - p",
+        "2 / p",
+        "p / 2",
+        "p + 1.5",
+        "np.float64(2) * p",
+        "p * np.float32(2)",
     ]
     cases = {}
     for e in exprs:
+
         def fn(lib, e=e):
             classes = _subclasses(lib)
             env = {
@@ -393,10 +460,23 @@ def test_python_subclass_dispatch_order_matches_torch(torch):
 
 
 def test_parameter_operands_match_torch(torch):
-    exprs = ["p + 1", "1 + p", "p + t", "t + p", "p * p", "2 / p", "p - 1", "3 - p", "p / t",
-             "p * np.float64(0.5)", "np.int64(2) * p", "p - t * p"]
+    exprs = [
+        "p + 1",
+        "1 + p",
+        "p + t",
+        "t + p",
+        "p * p",
+        "2 / p",
+        "p - 1",
+        "3 - p",
+        "p / t",
+        "p * np.float64(0.5)",
+        "np.int64(2) * p",
+        "p - t * p",
+    ]
     cases = {}
     for e in exprs:
+
         def fn(lib, e=e):
             env = {"np": np, "p": lib.nn.Parameter(lib.tensor([1.0, 2.0])), "t": lib.tensor([0.5, -1.0])}
             return eval(e, env)
@@ -412,9 +492,6 @@ def test_parameter_operands_match_torch(torch):
     np.testing.assert_allclose(grads[0], grads[1], rtol=1e-6)
 
 
-@pytest.mark.xfail(strict=True, reason="regression of 57e933c: `t - p` / `t / p` with a plain tensor t and a "
-                   "Tensor subclass p (Parameter) run p.__rsub__ / p.__rtruediv__ (RsubBackward1, "
-                   "MulBackward0) where torch runs t.__sub__ / t.__truediv__ (SubBackward0, DivBackward0)")
 @pytest.mark.parametrize("subclass", ["Parameter", "user"])
 def test_plain_tensor_op_subclass_runs_the_plain_tensors_operator(torch, subclass):
     """CPython calls a right-hand subclass's (generic) slot first; unless the subclass overrides the
@@ -427,19 +504,135 @@ def test_plain_tensor_op_subclass_runs_the_plain_tensors_operator(torch, subclas
             p = lib.nn.Parameter(lib.tensor([3.0, 4.0]))
         else:
             p = _subclasses(lib)["P"](lib.tensor([3.0, 4.0])).requires_grad_()
-        return [(r.grad_fn.name(), [n.name() for n, _ in r.grad_fn.next_functions]) for r in (t + p, t - p, t * p, t / p)]
+        nodes = []
+        for r in (t + p, t - p, t * p, t / p):
+            node = r.grad_fn
+            if node.name() == "AliasBackward0":  # torch's __torch_function__ re-wraps a user subclass
+                node = node.next_functions[0][0]
+            nodes.append((node.name(), [n.name() for n, _ in node.next_functions]))
+        return nodes
 
     assert fn(bibun) == fn(torch)
+    # and the quotient is torch's to the last bit (a reciprocal times t is not)
+    rng = np.random.RandomState(3)
+    a, b = rng.uniform(0.1, 10, 256).astype(np.float32), rng.uniform(0.1, 10, 256).astype(np.float32)
+    got = (bibun.tensor(a.tolist()) / bibun.nn.Parameter(bibun.tensor(b.tolist()))).detach().numpy()
+    want = (torch.tensor(a.tolist()) / torch.nn.Parameter(torch.tensor(b.tolist()))).detach().numpy()
+    np.testing.assert_array_equal(got, want)
 
 
-@pytest.mark.xfail(strict=True, reason="add_/sub_ do not check alpha (ops::check_alpha): an integral tensor "
-                   "takes a float alpha (truncated) where torch raises")
+def test_gradient_flows_through_tensor_minus_parameter(torch):
+    grads = []
+    for lib in (bibun, torch):
+        weight = lib.nn.Parameter(lib.tensor([[0.5, -1.0, 2.0], [1.5, 0.25, -0.5]]))
+        offset = lib.nn.Parameter(lib.tensor([1.0, -2.0]))
+        h = lib.tensor([[1.0, 2.0, 3.0], [-1.0, 0.5, 2.0]]) @ weight.t()
+        ((h - offset) ** 2).sum().backward()
+        grads.append([None if g is None else to_numpy(g) for g in (weight.grad, offset.grad)])
+    assert grads[0][0] is not None, "the weight before `h - offset` got no gradient"
+    for b, t in zip(*grads):
+        np.testing.assert_allclose(b, t, rtol=1e-6)
+
+
+def test_explicit_rsub_with_a_tensor_differentiates_both(torch):
+    out = []
+    for lib in (bibun, torch):
+        q = lib.tensor([1.0, 2.0], requires_grad=True)
+        w = lib.tensor([3.0, 4.0], requires_grad=True)
+        r = w.__rsub__(q)
+        r.sum().backward()
+        out.append((r.grad_fn.name(), None if q.grad is None else q.grad.tolist(), w.grad.tolist()))
+    assert out[0] == out[1]
+
+
 def test_inplace_float_alpha_on_an_integral_tensor_raises_as_torch(torch):
-    _check_all({
-        "int32.add_(2, alpha=3.7)": lambda lib: lib.tensor([5, 6], dtype=lib.int32).add_(2, alpha=3.7),
-        "int64.sub_(0-d, alpha=0.5)": lambda lib: lib.tensor([5, 6]).sub_(lib.tensor(2), alpha=0.5),
-        "bool.add_(True, alpha=0.5)": lambda lib: lib.tensor([True]).add_(True, alpha=0.5),
-    }, torch)
+    _check_all(
+        {
+            "int32.add_(2, alpha=3.7)": lambda lib: lib.tensor([5, 6], dtype=lib.int32).add_(2, alpha=3.7),
+            "int64.sub_(0-d, alpha=0.5)": lambda lib: lib.tensor([5, 6]).sub_(lib.tensor(2), alpha=0.5),
+            "bool.add_(True, alpha=0.5)": lambda lib: lib.tensor([True]).add_(True, alpha=0.5),
+        },
+        torch,
+    )
+
+
+@pytest.mark.filterwarnings("ignore:__array_wrap__ must accept context")
+@pytest.mark.xfail(
+    strict=True,
+    reason="as_scalar (python/module.cpp) takes any object with __index__ for a number, "
+    "so an ndarray operand raises numpy's 'only integer scalar arrays...' TypeError; torch "
+    "makes it a tensor",
+)
+def test_ndarray_operand_matches_torch(torch):
+    _check_all(
+        {
+            "x + ndarray": lambda lib: lib.tensor([1.0, 2.0]) + np.ones(2),
+            "x / ndarray (1,)": lambda lib: lib.tensor([1.0, 2.0]) / np.array([2.0]),
+        },
+        torch,
+    )
+
+
+def test_huge_python_int_operand_raises_overflow_error(torch):
+    _check_all(
+        {
+            "x * 2**70": lambda lib: lib.tensor([1.0, 2.0]) * 2**70,
+            "2**64 - xi": lambda lib: 2**64 - lib.tensor([1, 2]),
+        },
+        torch,
+        check_message=False,
+    )
+
+
+def test_inplace_operators_with_foreign_operands_match_torch(torch):
+    class R:
+        def __radd__(self, other):
+            return "radd"
+
+        def __rmul__(self, other):
+            return "rmul"
+
+    def aug(src):
+        def fn(lib):
+            env = {"x": lib.ones(2), "R": R}
+            exec(src, env)  # noqa: S102 - augmented assignment needs a statement
+            return env["x"]
+
+        return fn
+
+    _check_all({src: aug(src) for src in ["x += R()", "x *= R()", "x += 'a'", "x -= None", "x /= {}"]}, torch)
+
+
+class _FloatWithReflected:
+    def __float__(self):
+        return 2.0
+
+    def __radd__(self, other):
+        return "radd"
+
+    def __rmul__(self, other):
+        return "rmul"
+
+
+class _Index:
+    def __index__(self):
+        return 2
+
+
+def test_number_like_objects_are_not_numbers(torch):
+    import decimal
+    import fractions
+
+    _check_all(
+        {
+            "x + obj(__float__, __radd__)": lambda lib: lib.ones(2) + _FloatWithReflected(),
+            "x * obj(__float__, __rmul__)": lambda lib: lib.ones(2) * _FloatWithReflected(),
+            "x + Fraction": lambda lib: lib.ones(2) + fractions.Fraction(1, 2),
+            "x * Decimal": lambda lib: lib.ones(2) * decimal.Decimal("1.5"),
+            "x * obj(__index__)": lambda lib: lib.ones(2) * _Index(),
+        },
+        torch,
+    )
 
 
 class _Reflector:
@@ -497,16 +690,21 @@ def test_explicit_dunder_calls_match_torch(torch):
 # ----------------------------------------------------------------------------------------------------
 # 2. Note [Scalar operands]
 
-SELF_VALUES = {"float32": [1.5, -2.25, 3.0], "float64": [2.5, -0.5, 4.0], "int32": [3, -2, 7],
-               "int64": [5, -4, 9], "bool": [True, False, True]}
+SELF_VALUES = {
+    "float32": [1.5, -2.25, 3.0],
+    "float64": [2.5, -0.5, 4.0],
+    "int32": [3, -2, 7],
+    "int64": [5, -4, 9],
+    "bool": [True, False, True],
+}
 SPECIAL = {
-    "float32": [0.0, 3.7, -1e30],
-    "float64": [3.7, -0.0, 1e300, float("nan"), float("inf"), -2.5],
-    "int32": [0, -5, 2**31 - 1],
-    "int64": [0, 2**40 + 5, -(2**62), 3],
+    "float32": [3.7, -1e30],
+    "float64": [-0.0, 1e300, float("nan"), -2.5],
+    "int32": [-5, 2**31 - 1],
+    "int64": [0, 2**40 + 5, -(2**62)],
     "bool": [True, False],
 }
-PY_NUMBERS = [0, 3, -7, 2**40, 3.7, -0.5, 1e300, float("nan"), float("-inf"), True, False]
+PY_NUMBERS = [0, 3, -7, 2**40, 3.7, 1e300, float("nan"), float("-inf"), True, False]
 
 
 def _selves(lib: Any) -> dict[str, Callable[[], Any]]:
@@ -547,14 +745,11 @@ SCALAR_OPS = {
     "div": lambda lib, a, b: lib.div(a, b),
     "b - a": lambda lib, a, b: b - a,
     "b / a": lambda lib, a, b: b / a,
-    "b * a": lambda lib, a, b: b * a,
-    "add_": lambda lib, a, b: a.add_(b),
     "add_ alpha=2": lambda lib, a, b: a.add_(b, alpha=2),
     "sub_ alpha=2": lambda lib, a, b: a.sub_(b, alpha=2),
     "mul_": lambda lib, a, b: a.mul_(b),
     "div_": lambda lib, a, b: a.div_(b),
     "+=": lambda lib, a, b: operator.iadd(a, b),
-    "-=": lambda lib, a, b: operator.isub(a, b),
     "*=": lambda lib, a, b: operator.imul(a, b),
     "/=": lambda lib, a, b: operator.itruediv(a, b),
     "add out=self dtype": lambda lib, a, b: lib.add(a, b, out=lib.empty(0, dtype=a.dtype)),
@@ -563,16 +758,6 @@ SCALAR_OPS = {
     "mul out=int64": lambda lib, a, b: lib.mul(a, b, out=lib.empty(0, dtype=lib.int64)),
     "div out=self dtype": lambda lib, a, b: lib.div(a, b, out=lib.empty(0, dtype=a.dtype)),
 }
-
-
-def _and_self(op: Callable[..., Any]) -> Callable[..., Any]:
-    """The op's result together with its first operand afterwards (what an in-place op wrote)."""
-
-    def run(lib: Any, a: Any, b: Any) -> Any:
-        r = op(lib, a, b)
-        return r if r is a else lib.cat([r.reshape(-1).to(lib.float64), a.reshape(-1).to(lib.float64)])
-
-    return run
 
 
 @pytest.mark.parametrize("op", list(SCALAR_OPS))
@@ -586,8 +771,8 @@ def test_single_element_operands_of_every_dtype_match_torch(torch, op):
     with np.errstate(all="ignore"):
         for s, o in itertools.product(sb, ob):
             n += 1
-            b = _outcome(lambda lib: f(lib, sb[s](), ob[o]()), bibun)
-            t = _outcome(lambda lib: f(lib, st[s](), ot[o]()), torch)
+            b = _outcome(lambda lib, s=s, o=o: f(lib, sb[s](), ob[o]()), bibun)
+            t = _outcome(lambda lib, s=s, o=o: f(lib, st[s](), ot[o]()), torch)
             # texts are compared in test_scalar_operand_error_texts; here the check order may differ
             why = _mismatch(b, t, check_message=False)
             if why:
@@ -597,19 +782,31 @@ def test_single_element_operands_of_every_dtype_match_torch(torch, op):
 
 def test_scalar_operand_conversions_that_matter(torch):
     cases = {
-        "int32 + int64 0-d 2**40+5 wraps": lambda lib: lib.tensor([1, 2], dtype=lib.int32) + lib.tensor(2**40 + 5),
+        "int32 + int64 0-d 2**40+5 wraps": lambda lib: (
+            lib.tensor([1, 2], dtype=lib.int32) + lib.tensor(2**40 + 5)
+        ),
         "int32 * int64 (1,) big": lambda lib: lib.tensor([1, 2], dtype=lib.int32) * lib.tensor([2**33 + 3]),
-        "int32.add_(int64 0-d big)": lambda lib: lib.tensor([1, 2], dtype=lib.int32).add_(lib.tensor(2**32 + 7)),
-        "int32.sub_(int64 0-d) alpha": lambda lib: lib.tensor([1, 2], dtype=lib.int32).sub_(lib.tensor(2**31), alpha=3),
-        "float32 * float64 0-d 1e300": lambda lib: lib.tensor([1.0, -2.0, 0.0]) * lib.tensor(1e300, dtype=lib.float64),
-        "float32 + float64 0-d 1e-50": lambda lib: lib.tensor([1.0, 0.0]) + lib.tensor(1e-50, dtype=lib.float64),
+        "int32.add_(int64 0-d big)": lambda lib: lib.tensor([1, 2], dtype=lib.int32).add_(
+            lib.tensor(2**32 + 7)
+        ),
+        "int32.sub_(int64 0-d) alpha": lambda lib: lib.tensor([1, 2], dtype=lib.int32).sub_(
+            lib.tensor(2**31), alpha=3
+        ),
+        "float32 * float64 0-d 1e300": lambda lib: (
+            lib.tensor([1.0, -2.0, 0.0]) * lib.tensor(1e300, dtype=lib.float64)
+        ),
+        "float32 + float64 0-d 1e-50": lambda lib: (
+            lib.tensor([1.0, 0.0]) + lib.tensor(1e-50, dtype=lib.float64)
+        ),
         "float32 + int64 0-d 2**62+1": lambda lib: lib.tensor([0.0, 1.0]) + lib.tensor(2**62 + 1),
         "float32 + 3.7": lambda lib: lib.tensor([0.0, 1.0]) + 3.7,
         "float32 / 3": lambda lib: lib.tensor([1.0, 2.0]) / 3,
         "float32 - 0.1 (double rounding)": lambda lib: lib.tensor([0.3]) - 0.1,
         "int64 / int32 0-d 0": lambda lib: lib.tensor([1, -1, 0]) / lib.tensor(0, dtype=lib.int32),
         "bool + nan": lambda lib: lib.tensor([True, False]) + float("nan"),
-        "bool * float64 0-d nan": lambda lib: lib.tensor([True, False]) * lib.tensor(float("nan"), dtype=lib.float64),
+        "bool * float64 0-d nan": lambda lib: (
+            lib.tensor([True, False]) * lib.tensor(float("nan"), dtype=lib.float64)
+        ),
         "bool * True": lambda lib: lib.tensor([True, False]) * True,
         "bool + bool 0-d": lambda lib: lib.tensor([True, False]) + lib.tensor(True),
         "bool + int32 0-d": lambda lib: lib.tensor([True, False]) + lib.tensor(-3, dtype=lib.int32),
@@ -619,15 +816,25 @@ def test_scalar_operand_conversions_that_matter(torch):
         "int64.mul_(True)": lambda lib: lib.tensor([5, 6]).mul_(True),
         "int32 * 2.5": lambda lib: lib.tensor([5, 6], dtype=lib.int32) * 2.5,
         "int32.add_(3.7)": lambda lib: lib.tensor([5, 6], dtype=lib.int32).add_(3.7),
-        "float32.add_(float64 0-d nan)": lambda lib: lib.tensor([1.0, 2.0]).add_(lib.tensor(float("nan"), dtype=lib.float64)),
+        "float32.add_(float64 0-d nan)": lambda lib: lib.tensor([1.0, 2.0]).add_(
+            lib.tensor(float("nan"), dtype=lib.float64)
+        ),
         "float32.mul_(int64 0-d big)": lambda lib: lib.tensor([1.0, 2.0]).mul_(lib.tensor(2**53 + 1)),
-        "float64 (1,) + float32 (3,)": lambda lib: lib.tensor([0.1], dtype=lib.float64) + lib.tensor([1.0, 2.0, 3.0]),
-        "float32 (1,) + float64 (3,)": lambda lib: lib.tensor([0.1]) + lib.tensor([1.0, 2.0, 3.0], dtype=lib.float64),
-        "float32 (1,).add_(float64 (1,))": lambda lib: lib.tensor([0.1]).add_(lib.tensor([0.2], dtype=lib.float64)),
+        "float64 (1,) + float32 (3,)": lambda lib: (
+            lib.tensor([0.1], dtype=lib.float64) + lib.tensor([1.0, 2.0, 3.0])
+        ),
+        "float32 (1,) + float64 (3,)": lambda lib: (
+            lib.tensor([0.1]) + lib.tensor([1.0, 2.0, 3.0], dtype=lib.float64)
+        ),
+        "float32 (1,).add_(float64 (1,))": lambda lib: lib.tensor([0.1]).add_(
+            lib.tensor([0.2], dtype=lib.float64)
+        ),
         "int32 0-d + int64 0-d big": lambda lib: lib.tensor(1, dtype=lib.int32) + lib.tensor(2**40),
         "float32 0-d * float64 0-d": lambda lib: lib.tensor(1.1) * lib.tensor(3.3, dtype=lib.float64),
         "int64 (1,) * float32 (1,)": lambda lib: lib.tensor([3]) * lib.tensor([0.1]),
-        "empty int32 + float64 0-d": lambda lib: lib.zeros((0, 3), dtype=lib.int32) + lib.tensor(1.5, dtype=lib.float64),
+        "empty int32 + float64 0-d": lambda lib: (
+            lib.zeros((0, 3), dtype=lib.int32) + lib.tensor(1.5, dtype=lib.float64)
+        ),
         "empty float32 .mul_(int 0-d)": lambda lib: lib.zeros((0,)).mul_(lib.tensor(3)),
     }
     _check_all(cases, torch)
@@ -650,10 +857,11 @@ def test_scalar_operand_error_texts(torch):
     _check_all(cases, torch)
 
 
-@pytest.mark.xfail(strict=True, reason="bibun checks an in-place op's result dtype before its shape; torch "
-                   "reports the shape first when both are wrong")
 def test_inplace_shape_error_is_reported_before_the_dtype_error(torch):
-    _check_all({"int32 0-d .add_(float32 (1,))": lambda lib: lib.tensor(1, dtype=lib.int32).add_(lib.tensor([1.5]))}, torch)
+    _check_all(
+        {"int32 0-d .add_(float32 (1,))": lambda lib: lib.tensor(1, dtype=lib.int32).add_(lib.tensor([1.5]))},
+        torch,
+    )
 
 
 SCALAR_GRAD_CASES = {
@@ -693,34 +901,66 @@ def test_single_element_operand_gradcheck_float64(y_shape):
 # 3. make_plan's flat fast path
 
 FLAT_SHAPES = [
-    ((), ()), ((1,), (1,)), ((0,), (0,)), ((0,), (1,)), ((0,), ()), ((1,), ()), ((), (1,)), ((5,), (5,)),
-    ((5,), ()), ((5,), (1,)), ((1,), (5,)), ((2, 3), (2, 3)), ((2, 3), (1, 1, 1)), ((1, 1, 1), (2, 3)),
-    ((4, 4), (1,)), ((1,), (4, 4)), ((2, 3), (3,)), ((2, 3), (2, 1)), ((2, 3), (1, 1)), ((0, 3), (1, 1, 1)),
-    ((1, 1), (1,)), ((3, 1), (1, 4)),
+    ((), ()),
+    ((1,), (1,)),
+    ((0,), (0,)),
+    ((0,), (1,)),
+    ((0,), ()),
+    ((1,), ()),
+    ((), (1,)),
+    ((5,), (5,)),
+    ((5,), ()),
+    ((5,), (1,)),
+    ((1,), (5,)),
+    ((2, 3), (2, 3)),
+    ((2, 3), (1, 1, 1)),
+    ((1, 1, 1), (2, 3)),
+    ((4, 4), (1,)),
+    ((1,), (4, 4)),
+    ((2, 3), (3,)),
+    ((2, 3), (2, 1)),
+    ((2, 3), (1, 1)),
+    ((0, 3), (1, 1, 1)),
+    ((1, 1), (1,)),
+    ((3, 1), (1, 4)),
 ]
 
 
-def _layouts(lib: Any, shape: tuple, dtype: str, seed: int) -> dict[str, Any]:
-    """The same values in several layouts: contiguous, transposed, sliced, expanded, at an offset."""
+def _layout_names(shape: tuple) -> list[str]:
+    names = ["contig"]
+    if len(shape) >= 2:
+        names.append("transposed")
+    if shape and math.prod(shape):
+        names += ["sliced", "offset", "expanded"]
+    elif not shape:
+        names.append("offset")
+    return names
+
+
+@functools.cache
+def _values(shape: tuple, dtype: str, seed: int) -> np.ndarray:
     rng = np.random.RandomState(seed)
     arr = rng.uniform(-3, 3, shape) if dtype.startswith("float") else rng.randint(-5, 6, shape)
-    if dtype == "bool":
-        arr = arr > 0
+    return arr > 0 if dtype == "bool" else arr
+
+
+def _layout(lib: Any, shape: tuple, dtype: str, seed: int, name: str) -> Any:
+    """The same values in one of several layouts: contiguous, transposed, every other element of a
+    wider tensor, at an offset into a bigger storage, or the first value expanded (stride 0)."""
+    arr = _values(shape, dtype, seed)
     dt = getattr(lib, dtype)
-    base = lib.tensor(arr.tolist(), dtype=dt) if arr.size else lib.zeros(shape, dtype=dt)
-    out = {"contig": base}
-    if len(shape) >= 2:
-        out["transposed"] = lib.tensor(np.ascontiguousarray(arr.swapaxes(-1, -2)).tolist(), dtype=dt).transpose(-1, -2) if arr.size else base
-    if arr.size:
-        # every other element of a twice-as-long last dimension
-        wide = np.repeat(arr[..., None], 2, axis=-1).reshape(*shape[:-1], -1) if shape else arr
-        out["sliced"] = lib.tensor(wide.tolist(), dtype=dt)[..., ::2] if shape else base
-        # at an offset into a bigger storage
+    if name == "contig" or arr.size == 0:
+        return lib.tensor(arr.tolist(), dtype=dt) if arr.size else lib.zeros(shape, dtype=dt)
+    if name == "transposed":
+        return lib.tensor(np.ascontiguousarray(arr.swapaxes(-1, -2)).tolist(), dtype=dt).transpose(-1, -2)
+    if name == "sliced":
+        wide = np.repeat(arr[..., None], 2, axis=-1).reshape(*shape[:-1], -1)
+        return lib.tensor(wide.tolist(), dtype=dt)[..., ::2]
+    if name == "offset":
         padded = np.concatenate([arr.reshape(-1)[:1], arr.reshape(-1)])
-        out["offset"] = lib.tensor(padded.tolist(), dtype=dt)[1:].reshape(shape)
-        if len(shape) >= 1 and shape[-1] == 1:
-            out["expanded"] = lib.tensor(arr.tolist(), dtype=dt).expand(*shape)
-    return out
+        return lib.tensor(padded.tolist(), dtype=dt)[1:].reshape(shape)
+    assert name == "expanded"  # one element seen everywhere through zero strides: not the flat path
+    return lib.tensor(arr.reshape(-1)[:1].reshape((1,) * len(shape)).tolist(), dtype=dt).expand(*shape)
 
 
 FLAT_OPS = {
@@ -731,33 +971,40 @@ FLAT_OPS = {
     "rdiv": lambda lib, a, b: b / a,
     "maximum": lambda lib, a, b: lib.maximum(a, b),
     "eq": lambda lib, a, b: a == b,
-    "lt": lambda lib, a, b: a < b,
     "where": lambda lib, a, b: lib.where(a > 0, a, b),
 }
 
 
-@pytest.mark.parametrize("dtypes", [("float32", "float32"), ("float64", "float32"), ("int32", "int64"),
-                                    ("int64", "float64"), ("bool", "float32")])
+@pytest.mark.parametrize(
+    "dtypes", [("float32", "float32"), ("float64", "float32"), ("int64", "float64"), ("bool", "int32")]
+)
 @pytest.mark.parametrize("shapes", FLAT_SHAPES, ids=str)
 def test_flat_plan_shapes_and_layouts_match_torch(torch, shapes, dtypes):
     sa, sb_ = shapes
     cases = {}
-    la = list(_layouts(bibun, sa, dtypes[0], 1))
-    lb = list(_layouts(bibun, sb_, dtypes[1], 2))
-    for (name, f), ka, kb in itertools.product(FLAT_OPS.items(), la, lb):
-        if name in ("maximum", "eq", "lt", "where") and dtypes[0] != dtypes[1]:
-            continue  # bibun's comparisons and maximum want matching dtypes here; promotion is tested above
+    for (name, f), ka, kb in itertools.product(FLAT_OPS.items(), _layout_names(sa), _layout_names(sb_)):
 
         def fn(lib, f=f, ka=ka, kb=kb):
-            return f(lib, _layouts(lib, sa, dtypes[0], 1)[ka], _layouts(lib, sb_, dtypes[1], 2)[kb])
+            return f(lib, _layout(lib, sa, dtypes[0], 1, ka), _layout(lib, sb_, dtypes[1], 2, kb))
 
         cases[f"{name} {ka}{sa} {kb}{sb_}"] = fn
     with np.errstate(all="ignore"):
         _check_all(cases, torch)
 
 
-@pytest.mark.parametrize("shapes", [((2, 3), (2, 3)), ((2, 3), ()), ((4, 4), (1,)), ((2, 3), (1, 1, 1)),
-                                    ((5,), (1,)), ((), ()), ((3, 1), (1, 4))], ids=str)
+@pytest.mark.parametrize(
+    "shapes",
+    [
+        ((2, 3), (2, 3)),
+        ((2, 3), ()),
+        ((4, 4), (1,)),
+        ((2, 3), (1, 1, 1)),
+        ((5,), (1,)),
+        ((), ()),
+        ((3, 1), (1, 4)),
+    ],
+    ids=str,
+)
 @pytest.mark.parametrize("layout", ["contig", "transposed", "sliced"])
 def test_flat_plan_gradients_match_torch(torch, shapes, layout):
     sa, sb_ = shapes
@@ -776,6 +1023,113 @@ def _view(lib: Any, a: Any, layout: str) -> Any:
     if layout == "sliced" and a.dim() >= 1:
         return lib.stack([a, a], dim=-1)[..., 0]
     return a
+
+
+def test_broadcast_error_names_the_same_dimension_as_torch(torch):
+    _check_all(
+        {
+            "(2, 3) + (3, 2)": lambda lib: lib.ones(2, 3) + lib.ones(3, 2),
+            "(3, 0) * (2, 3)": lambda lib: lib.ones(3, 0) * lib.ones(2, 3),
+        },
+        torch,
+    )
+
+
+_CHAIN_SHAPES = [(), (1,), (3,), (2, 3), (1, 3), (2, 1), (0,), (1, 1, 1), (3, 1)]
+_CHAIN_NUMBERS = [0, 1, -3, 2.5, -0.5, True, False, 7, 1e10, float("inf")]
+
+
+def _random_operand(rng: np.random.RandomState) -> Callable[[Any], Any]:
+    if rng.rand() < 0.3:
+        value = _CHAIN_NUMBERS[rng.randint(len(_CHAIN_NUMBERS))]
+        return lambda lib: value
+    shape = _CHAIN_SHAPES[rng.randint(len(_CHAIN_SHAPES))]
+    names = _layout_names(shape)
+    dtype, layout, seed = (
+        DTYPES[rng.randint(len(DTYPES))],
+        names[rng.randint(len(names))],
+        int(rng.randint(100)),
+    )
+    return lambda lib: _layout(lib, shape, dtype, seed, layout)
+
+
+def test_random_operator_chains_match_torch(torch):
+    """600 random `(a op b) op c` and `(a op b).op_(c)` over numbers and tensors of every dtype, shape
+    and layout above: every fast path in combination; values, dtypes, shapes and exception types."""
+    rng = np.random.RandomState(2026)
+    inplace_names = {
+        operator.add: "add_",
+        operator.sub: "sub_",
+        operator.mul: "mul_",
+        operator.truediv: "div_",
+    }
+    cases = {}
+    for i in range(600):
+        a, b, c = (_random_operand(rng) for _ in range(3))
+        if rng.rand() < 0.25:  # the commonest case: a contiguous float32 tensor on the left
+            a = lambda lib: _layout(lib, (2, 3), "float32", 1, "contig")
+        op1, op2 = (list(ARITH.values())[rng.randint(4)] for _ in range(2))
+        inplace = rng.rand() < 0.3
+
+        def fn(lib, a=a, b=b, c=c, op1=op1, op2=op2, inplace=inplace):
+            r = op1(a(lib), b(lib))
+            return getattr(r, inplace_names[op2])(c(lib)) if inplace and _is_tensor(r) else op2(r, c(lib))
+
+        cases[f"chain {i}"] = fn
+    with np.errstate(all="ignore"):
+        # texts aside: which of two errors (dtype, shape) is reported first differs, see the xfails
+        _check_all(cases, torch, check_message=False, rtol=1e-5)
+
+
+OTHER_PLAN_OPS = {
+    "where(c, a, b)": lambda lib, a, b: lib.where(b > 0, a, b),
+    "where(c1, a, b)": lambda lib, a, b: lib.where(lib.tensor([True]), b, a),
+    "addcmul": lambda lib, a, b: lib.addcmul(a, b, a, value=0.5),
+    "addcdiv": lambda lib, a, b: lib.addcdiv(b, a, b.abs() + 1, value=2),
+    "lerp": lambda lib, a, b: lib.lerp(a, b, 0.25),
+    "pow": lambda lib, a, b: a.abs().pow(b),
+    "clamp": lambda lib, a, b: a.clamp(min=b, max=b + 1),
+    "minimum": lambda lib, a, b: lib.minimum(b, a),
+    "atan2": lambda lib, a, b: lib.atan2(a, b),
+    "fmod": lambda lib, a, b: lib.fmod(a, b),
+    "remainder": lambda lib, a, b: lib.remainder(b, a),
+    "floor_divide": lambda lib, a, b: lib.floor_divide(a, b),
+    "hypot": lambda lib, a, b: lib.hypot(a, b),
+    "masked_fill": lambda lib, a, b: a.masked_fill(b > 0, 7.0),
+    "ge": lambda lib, a, b: b >= a,
+    "copy_ broadcast": lambda lib, a, b: a.clone().copy_(b),
+    "fill_ 0-d": lambda lib, a, b: a.clone().fill_(b.reshape(())) if b.numel() == 1 else a.clone().fill_(2.5),
+    "mul out=": lambda lib, a, b: lib.mul(a, b, out=lib.empty(0)),
+}
+
+
+@pytest.mark.parametrize(
+    "shapes",
+    [
+        ((2, 3), ()),
+        ((2, 3), (1,)),
+        ((4, 4), (1, 1)),
+        ((), ()),
+        ((1,), ()),
+        ((0, 2), (1,)),
+        ((2, 3), (2, 3)),
+        ((5,), (5,)),
+    ],
+    ids=str,
+)
+def test_other_kernels_over_single_element_and_layouts_match_torch(torch, shapes):
+    """make_plan serves every elementwise kernel: the flat path with a single element broadcast, or
+    same-shape operands, against non-flat layouts of the same values."""
+    sa, sb_ = shapes
+    cases = {}
+    for (name, f), ka, kb in itertools.product(OTHER_PLAN_OPS.items(), _layout_names(sa), _layout_names(sb_)):
+
+        def fn(lib, f=f, ka=ka, kb=kb):
+            return f(lib, _layout(lib, sa, "float32", 4, ka), _layout(lib, sb_, "float32", 5, kb))
+
+        cases[f"{name} {ka}{sa} {kb}{sb_}"] = fn
+    with np.errstate(all="ignore"):
+        _check_all(cases, torch, rtol=1e-5)
 
 
 INPLACE_ALIAS_CASES = {
@@ -800,6 +1154,9 @@ INPLACE_ALIAS_CASES = {
     "x.add_(x, out alias)": lambda lib, x: lib.add(x, 1, out=x),
     "add out=x[0] 0-d": lambda lib, x: lib.mul(x[0, 0], x[1, 1], out=x[0, 0]),
     "add out= broadcast scalar": lambda lib, x: lib.add(x, lib.tensor(1.5), out=x),
+    "add(x[0,0], x, out=x)": lambda lib, x: lib.add(x[0, 0], x, out=x),
+    "sub(x, x.clone()[0, 0], out=x)": lambda lib, x: lib.sub(x, x.clone()[0, 0], alpha=2, out=x),
+    "x.t().mul_(x[1, 2].clone())": lambda lib, x: x.t().mul_(x[1, 2].clone()),
 }
 
 
@@ -808,6 +1165,7 @@ def test_inplace_and_aliasing_outputs_match_torch(torch):
     and the aliasing cases: results and the base tensor afterwards, or the same error."""
     cases = {}
     for name, f in INPLACE_ALIAS_CASES.items():
+
         def fn(lib, f=f):
             x = lib.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0], [7.0, 8.0, 9.0]])[:2]
             r = f(lib, x)
@@ -823,30 +1181,56 @@ def test_inplace_and_aliasing_outputs_match_torch(torch):
 def test_unary_and_copy_over_layouts_match_torch(torch):
     cases = {}
     for shape in [(), (1,), (0,), (5,), (2, 3), (1, 1, 1)]:
-        for layout in _layouts(bibun, shape, "float64", 3):
+        for layout in _layout_names(shape):
+
             def get(lib, shape=shape, layout=layout):
-                return _layouts(lib, shape, "float64", 3)[layout]
+                return _layout(lib, shape, "float64", 3, layout)
 
             cases[f"exp {layout}{shape}"] = lambda lib, get=get: get(lib).exp()
             cases[f"contiguous {layout}{shape}"] = lambda lib, get=get: get(lib).contiguous()
             cases[f"to float32 {layout}{shape}"] = lambda lib, get=get: get(lib).to(lib.float32)
             cases[f"clone {layout}{shape}"] = lambda lib, get=get: get(lib).clone()
-            cases[f"copy_ into t {layout}{shape}"] = lambda lib, get=get: lib.zeros(tuple(get(lib).shape)).copy_(get(lib))
+            cases[f"copy_ into t {layout}{shape}"] = lambda lib, get=get: lib.zeros(
+                tuple(get(lib).shape)
+            ).copy_(get(lib))
     _check_all(cases, torch)
 
 
 # ----------------------------------------------------------------------------------------------------
 # 4. Note [Tensor caster fast paths]
 
+
+def _param(lib: Any, requires_grad: bool = True) -> Any:
+    return lib.nn.Parameter(lib.ones(2), requires_grad=requires_grad)
+
+
+def _iadd_keeps(a: Any) -> bool:
+    b = a
+    b += 1
+    return b is a
+
+
+def _attribute_survives_add_(lib: Any) -> Any:
+    p = _param(lib, requires_grad=False)
+    p.tag = 5
+    return p.add_(1).tag
+
+
+def _grad_object_kept_by_second_backward(x: Any) -> bool:
+    g = x.grad
+    (x * 2).sum().backward()
+    return x.grad is g
+
+
 IDENTITY = {
     "x.grad is x.grad": lambda lib, x, y, z: x.grad is x.grad,
     "y.grad is y.grad": lambda lib, x, y, z: y.grad is y.grad,
     "x.grad is not x": lambda lib, x, y, z: x.grad is not x,
     "contiguous() is z": lambda lib, x, y, z: z.contiguous() is z,
-    "t().contiguous() is not": lambda lib, x, y, z: (lambda v: v.contiguous() is not v)(z.t()),
+    "t().contiguous() is not": lambda lib, x, y, z: z.t().contiguous() is not z.t(),
     "add_ is z": lambda lib, x, y, z: z.add_(1) is z,
     "mul_(0-d) is z": lambda lib, x, y, z: z.mul_(lib.tensor(1.0)) is z,
-    "+= keeps z": lambda lib, x, y, z: (lambda a: operator.iadd(a, 1) is a)(z),
+    "+= keeps z": lambda lib, x, y, z: _iadd_keeps(z),
     "zero_ is z": lambda lib, x, y, z: z.zero_() is z,
     "requires_grad_ is z": lambda lib, x, y, z: z.requires_grad_(False) is z,
     "to(same) is z": lambda lib, x, y, z: z.to(lib.float32) is z,
@@ -859,25 +1243,28 @@ IDENTITY = {
     "reshape(same) is not z": lambda lib, x, y, z: z.reshape(2, 3) is not z,
     "clone is not z": lambda lib, x, y, z: z.clone() is not z,
     "z + 0 is not z": lambda lib, x, y, z: z + 0 is not z,
-    "grad_fn is grad_fn": lambda lib, x, y, z: (lambda w: w.grad_fn is w.grad_fn)(x * 2),
+    "grad_fn is grad_fn": lambda lib, x, y, z: y.grad_fn is y.grad_fn,
     "list roundtrip": lambda lib, x, y, z: [z][0] is z,
     "dict roundtrip": lambda lib, x, y, z: {"k": z}["k"] is z,
     "stack of list": lambda lib, x, y, z: lib.stack([z, z]).shape == (2, 2, 3),
     "type of result": lambda lib, x, y, z: type(z + 1).__name__,
     "type of view": lambda lib, x, y, z: type(z.t()).__name__,
-    "param.add_ is param": lambda lib, x, y, z: (lambda p: p.data.add_(1) is not p and p.add_(0) is p if not p.requires_grad else p.detach().add_(0) is not p)(lib.nn.Parameter(lib.ones(2))),
-    "param.contiguous is param": lambda lib, x, y, z: (lambda p: p.contiguous() is p)(lib.nn.Parameter(lib.ones(2))),
-    "param.requires_grad_ is param": lambda lib, x, y, z: (lambda p: p.requires_grad_() is p)(lib.nn.Parameter(lib.ones(2))),
-    "type(param.detach())": lambda lib, x, y, z: type(lib.nn.Parameter(lib.ones(2)).detach()).__name__,
-    "type(param * 2)": lambda lib, x, y, z: type(lib.nn.Parameter(lib.ones(2)) * 2).__name__,
+    "param.data.add_ is not param": lambda lib, x, y, z: (p := _param(lib)).data.add_(1) is not p,
+    "param(no grad).add_ is param": lambda lib, x, y, z: (p := _param(lib, False)).add_(1) is p,
+    "param attribute survives add_": lambda lib, x, y, z: _attribute_survives_add_(lib),
+    "param.contiguous is param": lambda lib, x, y, z: (p := _param(lib)).contiguous() is p,
+    "param.requires_grad_ is param": lambda lib, x, y, z: (p := _param(lib)).requires_grad_() is p,
+    "type(param.detach())": lambda lib, x, y, z: type(_param(lib).detach()).__name__,
+    "type(param * 2)": lambda lib, x, y, z: type(_param(lib) * 2).__name__,
     "retain_grad then grad twice": lambda lib, x, y, z: (y.grad is y.grad) and (y.grad is not x.grad),
-    "x.grad after 2nd backward same object": lambda lib, x, y, z: (lambda g: ((x * 2).sum().backward(), x.grad is g)[1])(x.grad),
+    "x.grad after 2nd backward same object": lambda lib, x, y, z: _grad_object_kept_by_second_backward(x),
 }
 
 
 def test_identity_semantics_match_torch(torch):
     cases = {}
     for name, f in IDENTITY.items():
+
         def fn(lib, f=f):
             x = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
             (x * 2).sum().backward()
@@ -889,6 +1276,49 @@ def test_identity_semantics_match_torch(torch):
 
         cases[name] = fn
     _check_all(cases, torch)
+
+
+def _autograd_identities(lib: Any) -> dict[str, Any]:
+    seen: dict[str, Any] = {}
+
+    class Mul(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, a, b):
+            ctx.save_for_backward(a, b)
+            ctx.kept = a
+            seen["forward gets the caller's objects"] = (a is x, b is w)
+            return a * b
+
+        @staticmethod
+        def backward(ctx, g):
+            a, b = ctx.saved_tensors
+            seen["saved_tensors are the inputs"] = (a is x, b is w, ctx.kept is x)
+            seen["saved_tensors twice"] = ctx.saved_tensors[0] is ctx.saved_tensors[0]
+            return g * b, g * a
+
+    x = lib.tensor([1.0, 2.0], requires_grad=True)
+    w = lib.tensor([3.0, 4.0], requires_grad=True)
+    hook_grads = []
+    x.register_hook(lambda g: hook_grads.append(g))
+    Mul.apply(x, w).sum().backward()
+    seen["hook's grad is not x.grad"] = hook_grads[0] is not x.grad
+    seen["x.grad values"] = x.grad.tolist()
+    y = x * 2
+    y.retain_grad()
+    y.sum().backward()
+    seen["retained grad twice"] = y.grad is y.grad
+    product = x * 1
+    seen["detach_ returns self"] = product.detach_() is product
+    seen["autograd.grad result type"] = type(lib.autograd.grad((x * x).sum(), x)[0]).__name__
+    seen["unbind gives distinct objects"] = len({id(t) for t in x.detach().unbind(0)}) == 2
+    ones = lib.ones(3)
+    seen["as_tensor returns self"] = lib.as_tensor(ones) is ones
+    seen["split views are new"] = all(t is not ones for t in ones.split(1))
+    return seen
+
+
+def test_identity_through_autograd_matches_torch(torch):
+    assert _autograd_identities(bibun) == _autograd_identities(torch)
 
 
 def test_subclass_and_container_arguments_match_torch(torch):
@@ -904,12 +1334,43 @@ def test_subclass_and_container_arguments_match_torch(torch):
     _check_all({"parameter through ops and containers": fn}, torch, rtol=1e-5)
 
 
+def test_fast_wrapped_results_are_gc_tracked_and_collected():
+    """A result wrapped on the fast path is a gc-tracked object like pybind11's: a cycle through one of
+    its hooks is collected (PyTorch leaks that cycle; bibun's gc traversal frees it)."""
+    import weakref
+
+    x = bibun.ones(2, requires_grad=True)
+    y = x * 2
+    assert gc.is_tracked(y)
+    y.register_hook(lambda g, y=y: g)
+    ref = weakref.ref(y)
+    del y
+    gc.collect()
+    assert ref() is None
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="bibun.Tensor has no __dict__ (no py::dynamic_attr): `x.foo = 1` raises "
+    "AttributeError where torch stores it (and keeps it on the object returned again)",
+)
+def test_attributes_on_a_tensor_survive_like_torch(torch):
+    def fn(lib):
+        x = lib.ones(2)
+        x.foo = 1
+        return (x.add_(1).foo, x.contiguous().foo, [x][0].foo)
+
+    assert fn(bibun) == fn(torch)
+
+
 def test_a_tensor_without_init_raises_instead_of_crashing():
     """``Tensor.__new__`` without ``__init__`` has no impl: the exact-type fast read must not take it.
     In a child process, so that a crash fails this test only."""
     code = textwrap.dedent(
         """
+        import gc
         import bibun
+        gc.disable()  # see test_first_instance_of_a_tensor_subclass_survives_gc
         class Sub(bibun.Tensor):
             pass
         blank, sub_blank, x = bibun.Tensor.__new__(bibun.Tensor), Sub.__new__(Sub), bibun.ones(2)
@@ -924,8 +1385,75 @@ def test_a_tensor_without_init_raises_instead_of_crashing():
         print("ok")
         """
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
-    assert out.returncode == 0 and out.stdout.strip() == "ok", (out.returncode, out.stdout, out.stderr[-2000:])
+    out = subprocess.run(
+        [sys.executable, "-c", code], check=False, capture_output=True, text=True, timeout=60
+    )
+    assert out.returncode == 0 and out.stdout.strip() == "ok", (
+        out.returncode,
+        out.stdout,
+        out.stderr[-2000:],
+    )
+
+
+LARGE = 70_000  # above the size at which an op releases the GIL and OpenMP splits a flat loop
+
+
+def test_large_operands_on_the_gil_free_and_parallel_paths_match_torch(torch):
+    rng = np.random.RandomState(7)
+    base = rng.uniform(-5, 5, LARGE)
+    ints = rng.randint(-1000, 1000, LARGE)
+
+    def f32(lib):
+        return lib.tensor(base.tolist(), dtype=lib.float32)
+
+    def i32(lib):
+        return lib.tensor(ints.tolist(), dtype=lib.int32)
+
+    cases = {
+        "f32 * f64 0-d": lambda lib: f32(lib) * lib.tensor(1.0 / 3.0, dtype=lib.float64),
+        "2 - f32": lambda lib: 2 - f32(lib),
+        "3 / f32": lambda lib: 3 / f32(lib),
+        "f32 + f32": lambda lib: f32(lib) + f32(lib).flip(0),
+        "i32 + int64 0-d big": lambda lib: i32(lib) + lib.tensor(2**40 + 3),
+        "i32 / 7": lambda lib: i32(lib) / 7,
+        "i32 * 2.5": lambda lib: i32(lib) * 2.5,
+        "f32.mul_(int 0-d)": lambda lib: f32(lib).mul_(lib.tensor(3)),
+        "f32.add_(float64 (1,), alpha)": lambda lib: f32(lib).add_(
+            lib.tensor([0.1], dtype=lib.float64), alpha=2
+        ),
+        "strided f32 + 1.5": lambda lib: f32(lib)[::2] + 1.5,
+        "2-D transposed * (1,)": lambda lib: f32(lib).reshape(350, 200).t() * lib.tensor([2.0]),
+        "bool + nan": lambda lib: (f32(lib) > 0) + float("nan"),
+    }
+    _check_all(cases, torch)
+
+
+def test_operators_from_several_threads_are_right():
+    """The slots release the GIL around large kernels; results are wrapped after it is taken back."""
+    import threading
+
+    big = bibun.arange(LARGE, dtype=bibun.float64)
+    want_big = (np.arange(LARGE, dtype=np.float64) * 0.5 + 1).sum()
+    errors = []
+
+    def work(k):
+        try:
+            small = bibun.tensor([1.0, 2.0, 3.0])
+            for i in range(300):
+                r = (small + k) * 2 - i / (small + 1)
+                want = (np.array([1.0, 2.0, 3.0]) + k) * 2 - i / np.array([2.0, 3.0, 4.0])
+                assert np.allclose(r.numpy(), want)
+                if i % 50 == 0:
+                    assert math.isclose(float((big * 0.5 + 1).sum()), want_big, rel_tol=1e-12)
+        except Exception as e:  # noqa: BLE001 - reported by the main thread
+            errors.append(e)
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
 
 
 def _rss_bytes() -> int:
@@ -936,8 +1464,8 @@ def _rss_bytes() -> int:
 @pytest.mark.skip_under_asan(reason="RSS under ASan does not track freed memory")
 def test_many_wrap_unwrap_cycles_do_not_leak():
     """10,000 cycles of results wrapped on the fast path (new results, views, inputs returned as is,
-    .grad), arguments read on it and on pybind11's (a Parameter): no Python objects, references or
-    C++ memory left behind."""
+    .grad), arguments read on it and on pybind11's (a Parameter), and slots that raise or return
+    NotImplemented: no Python objects, references or C++ memory left behind."""
     x = bibun.ones(4096, dtype=bibun.float64)  # 32 KiB a result: a leak of 10,000 shows in RSS
     p = bibun.nn.Parameter(bibun.ones(8))
     leaf = bibun.ones(3, requires_grad=True)
@@ -952,12 +1480,23 @@ def test_many_wrap_unwrap_cycles_do_not_leak():
         g = leaf.grad
         return r, v, s, g
 
+    def failing_cycle():
+        for bad in (bibun.ones(3), "a", None):
+            try:
+                x + bad
+            except (RuntimeError, TypeError):
+                pass
+        assert x * _Reflector() == ("rmul", "Tensor")
+
     for _ in range(200):  # warm up caches and allocator pools
         cycle()
+        failing_cycle()
     gc.collect()
     objects, refs_x, refs_p, rss = len(gc.get_objects()), sys.getrefcount(x), sys.getrefcount(p), _rss_bytes()
     for _ in range(10_000):
         cycle()
+    for _ in range(2_000):  # errors and NotImplemented from the slots
+        failing_cycle()
     gc.collect()
     assert sys.getrefcount(x) == refs_x
     assert sys.getrefcount(p) == refs_p

@@ -25,13 +25,6 @@ Tensor unary_kernel(UnaryOp op, const Tensor& a, ScalarType dtype) {
 }
 
 
-void check_alpha(Scalar alpha, ScalarType dtype) {
-  BIBUN_CHECK(!alpha.is_floating() || is_floating(dtype),
-              "For integral input tensors, argument alpha must not be a floating point number.");
-  BIBUN_CHECK(alpha.kind() != Scalar::Kind::Bool || dtype == ScalarType::Bool,
-              "Boolean alpha only supported for Boolean results.");
-}
-
 // Records a unary node that saves `slot` (self or result).
 template <typename N>
 Tensor record_unary(const Tensor& a, Tensor out, SavedSlot slot) {

@@ -23,6 +23,14 @@ inline Tensor cast_operand(const Tensor& t, ScalarType dtype) {
   return t.numel() == 1 ? t : cast_data(t, dtype);
 }
 
+// add/sub's alpha against the result dtype, with PyTorch's texts.
+inline void check_alpha(Scalar alpha, ScalarType dtype) {
+  BIBUN_CHECK(!alpha.is_floating() || is_floating(dtype),
+              "For integral input tensors, argument alpha must not be a floating point number.");
+  BIBUN_CHECK(alpha.kind() != Scalar::Kind::Bool || dtype == ScalarType::Bool,
+              "Boolean alpha only supported for Boolean results.");
+}
+
 // A node of type N wired to `inputs` when the op must be recorded, else nullptr.
 template <typename N>
 std::shared_ptr<N> make_node(std::initializer_list<const Tensor*> inputs) {

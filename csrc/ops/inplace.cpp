@@ -78,14 +78,14 @@ bool can_cast(ScalarType from, ScalarType to) {
 void check_inplace_write(const Tensor& self, std::initializer_list<const Tensor*> others, ScalarType result_dtype,
                          bool allow_overlap) {
   check_inplace(self);
-  BIBUN_CHECK(can_cast(result_dtype, self.dtype()), "result type ", c_type_name(result_dtype),
-              " can't be cast to the desired output type ", c_type_name(self.dtype()));
-  for (const Tensor* other : others) {
+  for (const Tensor* other : others) {  // shapes first: PyTorch reports a bad shape before a bad dtype
     if (!other->defined()) continue;
     DimVector shape = kernels::broadcast_shapes(self.sizes(), other->sizes());
     BIBUN_CHECK(shape == self.sizes(), "output with shape ", shape_str(self.sizes()),
                 " doesn't match the broadcast shape ", shape_str(shape));
   }
+  BIBUN_CHECK(can_cast(result_dtype, self.dtype()), "result type ", c_type_name(result_dtype),
+              " can't be cast to the desired output type ", c_type_name(self.dtype()));
   // Writing one value everywhere (fill_, zero_) is well defined even on overlapping memory.
   if (!allow_overlap) check_no_internal_overlap(self);
   for (const Tensor* other : others)  // Note [Memory overlap]
@@ -109,6 +109,7 @@ void binary_into_self(BinaryOp op, Tensor& self, const Tensor& other, ScalarType
 
 Tensor& add_(Tensor& self, const Tensor& other, Scalar alpha) {
   ScalarType dtype = result_type(self, other);
+  check_alpha(alpha, dtype);
   check_inplace_write(self, {&other}, dtype);
   auto node = make_node<AddBackward0>({&self, &other});
   if (node) node->alpha = alpha;
@@ -120,6 +121,7 @@ Tensor& add_(Tensor& self, const Tensor& other, Scalar alpha) {
 Tensor& sub_(Tensor& self, const Tensor& other, Scalar alpha) {
   check_subtraction_dtypes(self, other);
   ScalarType dtype = result_type(self, other);
+  check_alpha(alpha, dtype);
   check_inplace_write(self, {&other}, dtype);
   auto node = make_node<SubBackward0>({&self, &other});
   if (node) node->alpha = alpha;

@@ -3,6 +3,27 @@
 
 namespace bibun::python {
 
+namespace {
+// numpy's scalar base classes (numpy is imported before bibun._C; see bibun/__init__.py).
+struct NumpyScalarTypes {
+  py::object bool_, integer, floating;
+};
+const NumpyScalarTypes* numpy_scalar_types() {
+  static const NumpyScalarTypes* types = [] {
+    auto* t = new NumpyScalarTypes();  // alive until exit
+    py::module_ np = py::module_::import("numpy");
+    t->bool_ = np.attr("bool_");
+    t->integer = np.attr("integer");
+    t->floating = np.attr("floating");
+    return t;
+  }();
+  return types;
+}
+}  // namespace
+
+// The numbers PyTorch takes where a Scalar goes: Python bool/int/float and numpy's bool, integer
+// and floating scalars. Anything else (Fraction, Decimal, an object with __float__) is not a
+// number, so an operator returns NotImplemented and the other operand's reflected method runs.
 std::optional<Scalar> as_scalar(py::handle h) {
   PyObject* o = h.ptr();
   if (PyBool_Check(o)) return Scalar(o == Py_True);
@@ -10,18 +31,26 @@ std::optional<Scalar> as_scalar(py::handle h) {
   if (PyLong_Check(o)) {
     int overflow = 0;
     long long v = PyLong_AsLongLongAndOverflow(o, &overflow);
-    if (overflow) throw py::value_error("Overflow when unpacking long");
+    if (overflow) {
+      PyErr_SetString(PyExc_OverflowError, "int too big to convert");
+      throw py::error_already_set();
+    }
     return Scalar(static_cast<int64_t>(v));
   }
-  // numpy scalars and other numbers
-  if (PyNumber_Check(o) && !is_tensor(h) && PyObject_HasAttrString(o, "__index__")) {
-    return Scalar(py::reinterpret_borrow<py::object>(h).attr("__index__")().cast<int64_t>());
+  if (is_tensor(h) || Py_TYPE(o)->tp_as_number == nullptr) return std::nullopt;
+  const NumpyScalarTypes* np = numpy_scalar_types();
+  // PyTorch reads a numpy bool as a float (int_t + np.bool_(True) is float32).
+  if (PyObject_IsInstance(o, np->bool_.ptr()) == 1) return Scalar(PyObject_IsTrue(o) == 1 ? 1.0 : 0.0);
+  if (PyObject_IsInstance(o, np->integer.ptr()) == 1) {
+    PyObject* index = PyNumber_Index(o);
+    if (!index) throw py::error_already_set();
+    return as_scalar(py::reinterpret_steal<py::object>(index));
   }
-  if (PyNumber_Check(o) && !is_tensor(h) && PyObject_HasAttrString(o, "__float__")) {
-    return Scalar(py::reinterpret_borrow<py::object>(h).attr("__float__")().cast<double>());
-  }
+  if (PyObject_IsInstance(o, np->floating.ptr()) == 1) return Scalar(py::reinterpret_borrow<py::object>(h).cast<double>());
   return std::nullopt;
 }
+
+void init_api_gaps(py::module_& m);  // api_gaps_bindings.cpp
 
 Tensor tensor_or_scalar(py::handle h, const char* op, const char* arg) {
   if (is_tensor(h)) return as_tensor(h);
@@ -97,4 +126,5 @@ PYBIND11_MODULE(_C, m) {
   init_shape(m);
   init_linalg(m);
   init_conv(m);
+  init_api_gaps(m);
 }

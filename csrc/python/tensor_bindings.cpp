@@ -6,6 +6,7 @@
 #include "kernels/kernels.h"
 #include "python/common.h"
 #include "python/py_refs.h"
+#include "ops/api_gaps.h"
 #include "ops/write_checks.h"
 
 namespace bibun::python {
@@ -37,8 +38,8 @@ auto without_gil_if_large(int64_t numel, F&& f) {
 
 // A binary operator: Tensor or Python number on the right; anything else -> NotImplemented
 // so that Python tries the reflected operator.
-template <typename F>
-py::object binary_operator(const Tensor& self, py::handle other, F&& f) {
+template <typename Self, typename F>
+py::object binary_operator(Self&& self, py::handle other, F&& f) {
   Tensor b;
   if (is_tensor(other)) {
     b = as_tensor(other);
@@ -55,11 +56,11 @@ py::object binary_operator(const Tensor& self, py::handle other, F&& f) {
 constexpr auto add_op = [](const Tensor& self, const Tensor& other) { return ops::add(self, other, kOne); };
 constexpr auto radd_op = [](const Tensor& self, const Tensor& other) { return ops::add(other, self, kOne); };
 constexpr auto sub_op = [](const Tensor& self, const Tensor& other) { return ops::sub(self, other, kOne); };
-// The reflected forms get a tensor `other` when CPython asks a subclass first (`t - param` runs
-// param.__rsub__(t)): that is other's own operator, recorded as such (SubBackward0, both inputs).
+// With a tensor `other` (an explicit x.__rsub__(y), or a subclass that overrides __sub__ only)
+// both inputs are differentiated (RsubBackward0), as in PyTorch.
 constexpr auto rsub_op = [](const Tensor& self, const Tensor& other) {
   ops::check_subtraction_dtypes(other, self);  // `True - bool_t` is a subtraction of two bools
-  return other->is_wrapped_number() ? ops::rsub(self, other, kOne) : ops::sub(other, self, kOne);
+  return other->is_wrapped_number() ? ops::rsub(self, other, kOne) : ops::rsub_tensor(self, other, kOne);
 };
 constexpr auto mul_op = [](const Tensor& self, const Tensor& other) { return ops::mul(self, other); };
 constexpr auto rmul_op = [](const Tensor& self, const Tensor& other) { return ops::mul(other, self); };
@@ -126,6 +127,14 @@ py::object scalar_to_python(const Tensor& t) {
     else if constexpr (std::is_floating_point_v<T>) return py::float_(static_cast<double>(v));
     else return py::int_(static_cast<int64_t>(v));
   });
+}
+
+// An int, not a bool: py::int_ keeps a bool as it is, and CPython warns when __index__ or
+// __int__ returns one.
+py::object exact_int(const py::object& number) {
+  PyObject* r = PyNumber_Long(number.ptr());
+  if (!r) throw py::error_already_set();
+  return py::reinterpret_steal<py::object>(r);
 }
 
 const char* buffer_format(ScalarType t) {
@@ -224,11 +233,11 @@ void init_tensor(py::module_& m) {
         return PyObject_IsTrue(scalar_to_python(t).ptr()) == 1;
       })
       .def("__float__", [](const Tensor& t) { return py::float_(scalar_to_python(t)); })
-      .def("__int__", [](const Tensor& t) { return py::int_(scalar_to_python(t)); })
+      .def("__int__", [](const Tensor& t) { return exact_int(scalar_to_python(t)); })
       .def("__index__", [](const Tensor& t) {
         if (!is_integral(t.dtype(), true) || t.numel() != 1)
           throw py::type_error("only integer tensors of a single element can be converted to an index");
-        return py::int_(scalar_to_python(t));
+        return exact_int(scalar_to_python(t));
       })
       .def("__hash__", [](py::handle self) { return reinterpret_cast<intptr_t>(self.ptr()); });
 
@@ -324,10 +333,11 @@ void init_tensor(py::module_& m) {
       .def("__le__", [](const Tensor& a, py::handle b) { return binary_operator(a, b, [](auto& x, auto& y) { return ops::compare(int(BinaryOp::Le), x, y); }); })
       .def("__gt__", [](const Tensor& a, py::handle b) { return binary_operator(a, b, [](auto& x, auto& y) { return ops::compare(int(BinaryOp::Gt), x, y); }); })
       .def("__ge__", [](const Tensor& a, py::handle b) { return binary_operator(a, b, [](auto& x, auto& y) { return ops::compare(int(BinaryOp::Ge), x, y); }); })
-      .def("__iadd__", [](Tensor& a, py::handle b) { return ops::add_(a, tensor_or_scalar(b, "add_", "other"), kOne); })
-      .def("__isub__", [](Tensor& a, py::handle b) { return ops::sub_(a, tensor_or_scalar(b, "sub_", "other"), kOne); })
-      .def("__imul__", [](Tensor& a, py::handle b) { return ops::mul_(a, tensor_or_scalar(b, "mul_", "other")); })
-      .def("__itruediv__", [](Tensor& a, py::handle b) { return ops::div_(a, tensor_or_scalar(b, "div_", "other")); });
+      // A foreign operand gives NotImplemented, so that `x += obj` falls back to obj.__radd__.
+      .def("__iadd__", [](Tensor& a, py::handle b) { return binary_operator(a, b, [](Tensor& x, auto& y) { return Tensor(ops::add_(x, y, kOne)); }); })
+      .def("__isub__", [](Tensor& a, py::handle b) { return binary_operator(a, b, [](Tensor& x, auto& y) { return Tensor(ops::sub_(x, y, kOne)); }); })
+      .def("__imul__", [](Tensor& a, py::handle b) { return binary_operator(a, b, [](Tensor& x, auto& y) { return Tensor(ops::mul_(x, y)); }); })
+      .def("__itruediv__", [](Tensor& a, py::handle b) { return binary_operator(a, b, [](Tensor& x, auto& y) { return Tensor(ops::div_(x, y)); }); });
 
   // After the dunder methods: defining one resets its slot to CPython's generic one.
   install_number_slots(g_tensor_type);

@@ -80,6 +80,7 @@ from bibun._indexing import *  # noqa: E402,F403
 from bibun._shape import *  # noqa: E402,F403
 from bibun._linalg import *  # noqa: E402,F403
 from bibun._activation import *  # noqa: E402,F403
+from bibun._api_gaps import *  # noqa: E402,F403
 from bibun._tensor_str import get_printoptions, printoptions, set_printoptions  # noqa: E402
 from bibun.autograd.anomaly_mode import is_anomaly_check_nan_enabled, is_anomaly_enabled  # noqa: E402
 from bibun.autograd.grad_mode import enable_grad, no_grad, set_grad_enabled  # noqa: E402
