@@ -29,6 +29,27 @@ T log_sigmoid_of(T x) {
   return std::min(x, T(0)) - std::log1p(std::exp(-std::abs(x)));
 }
 
+// Integer + and * wrap around on overflow, as PyTorch's do; computed in the unsigned type, where
+// wrapping is defined (in T it is undefined behaviour, which UBSan reports).
+template <typename T>
+T wrapping_add(T x, T y) {
+  if constexpr (std::is_integral_v<T>) {
+    using U = std::make_unsigned_t<T>;
+    return static_cast<T>(static_cast<U>(x) + static_cast<U>(y));
+  } else {
+    return x + y;
+  }
+}
+template <typename T>
+T wrapping_mul(T x, T y) {
+  if constexpr (std::is_integral_v<T>) {
+    using U = std::make_unsigned_t<T>;
+    return static_cast<T>(static_cast<U>(x) * static_cast<U>(y));
+  } else {
+    return x * y;
+  }
+}
+
 template <typename T>
 T int_pow(T base, T exp) {
   if constexpr (std::is_integral_v<T>) {
@@ -118,15 +139,15 @@ void binary(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b, Sc
           run<T, T, T>(plan, [](T x, T y) { return x || y; });
         } else {
           T s = alpha.to<T>();
-          if (op == BinaryOp::Sub) s = static_cast<T>(-s);
-          if (s == T(1)) run<T, T, T>(plan, [](T x, T y) { return static_cast<T>(x + y); });
-          else run<T, T, T>(plan, [s](T x, T y) { return static_cast<T>(x + s * y); });
+          if (op == BinaryOp::Sub) s = wrapping_mul(s, T(-1));
+          if (s == T(1)) run<T, T, T>(plan, [](T x, T y) { return wrapping_add(x, y); });
+          else run<T, T, T>(plan, [s](T x, T y) { return wrapping_add(x, wrapping_mul(s, y)); });
         }
         break;
       }
       case BinaryOp::Mul:
         if constexpr (std::is_same_v<T, bool>) run<T, T, T>(plan, [](T x, T y) { return x && y; });
-        else run<T, T, T>(plan, [](T x, T y) { return static_cast<T>(x * y); });
+        else run<T, T, T>(plan, [](T x, T y) { return wrapping_mul(x, y); });
         break;
       case BinaryOp::Div:
         if constexpr (std::is_floating_point_v<T>) {
