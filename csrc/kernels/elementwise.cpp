@@ -227,8 +227,7 @@ void copy(const Tensor& dst, const Tensor& src) {
   auto plan = make_plan<2>(dst.sizes(), {&dst, &src});
   dispatch_all(dst.dtype(), [&]<typename D>() {
     dispatch_all(src.dtype(), [&]<typename S>() {
-      if constexpr (std::is_same_v<D, bool>) run<D, S>(plan, [](S x) { return x != S(0); });
-      else run<D, S>(plan, [](S x) { return static_cast<D>(x); });
+      run<D, S>(plan, [](S x) { return loop::convert_value<D>(x); });
     });
   });
 }

@@ -60,6 +60,13 @@ bool try_dense(unsigned mask, Out* out, char** data, int64_t n, F& f) {
 
 }  // namespace detail
 
+// A value of S as dtype D: bool is "not zero", anything else a static_cast (kernels::copy's rule).
+template <typename D, typename S>
+D convert_value(S x) {
+  if constexpr (std::is_same_v<D, bool>) return x != S(0);
+  else return static_cast<D>(x);
+}
+
 // Note [Scalar operands]
 // An input that holds one element (a 0-d tensor, a wrapped Python number) may come in a dtype
 // other than the one the kernel computes in, such as the float64 of `x * 0.5` next to a float32 x.
@@ -75,10 +82,7 @@ void point_at_converted_scalar(LoopPlan<N>& plan, int k, const Tensor& t, Scalar
   BIBUN_ASSERT(t.numel() == 1);
   dispatch_all(to, [&]<typename D>() {
     dispatch_all(t.dtype(), [&]<typename S>() {
-      const S x = *static_cast<const S*>(t->data());
-      D y;
-      if constexpr (std::is_same_v<D, bool>) y = x != S(0);  // as kernels::copy converts
-      else y = static_cast<D>(x);
+      const D y = convert_value<D>(*static_cast<const S*>(t->data()));
       std::memcpy(slot.bytes, &y, sizeof(D));
     });
   });

@@ -105,12 +105,22 @@ void install_number_slot(PyTypeObject* type, const char* name, const char* refle
   type->tp_as_number->*Slot = &number_slot<Slot, Forward, Reflected>;
 }
 
+// The four slots with their dunders and bodies, listed once: f.template operator()<Slot, Forward,
+// Reflected>(name, reflected_name) for each.
+template <typename F>
+void for_each_number_slot(F&& f) {
+  f.template operator()<&PyNumberMethods::nb_add, decltype(add_op), decltype(radd_op)>("__add__", "__radd__");
+  f.template operator()<&PyNumberMethods::nb_subtract, decltype(sub_op), decltype(rsub_op)>("__sub__", "__rsub__");
+  f.template operator()<&PyNumberMethods::nb_multiply, decltype(mul_op), decltype(rmul_op)>("__mul__", "__rmul__");
+  f.template operator()<&PyNumberMethods::nb_true_divide, decltype(div_op), decltype(rdiv_op)>("__truediv__",
+                                                                                              "__rtruediv__");
+}
+
 void install_number_slots(PyTypeObject* type) {
-  install_number_slot<&PyNumberMethods::nb_add, decltype(add_op), decltype(radd_op)>(type, "__add__", "__radd__");
-  install_number_slot<&PyNumberMethods::nb_subtract, decltype(sub_op), decltype(rsub_op)>(type, "__sub__", "__rsub__");
-  install_number_slot<&PyNumberMethods::nb_multiply, decltype(mul_op), decltype(rmul_op)>(type, "__mul__", "__rmul__");
-  install_number_slot<&PyNumberMethods::nb_true_divide, decltype(div_op), decltype(rdiv_op)>(type, "__truediv__",
-                                                                                           "__rtruediv__");
+  for_each_number_slot([&]<binaryfunc PyNumberMethods::*Slot, typename Forward, typename Reflected>(
+                           const char* name, const char* reflected_name) {
+    install_number_slot<Slot, Forward, Reflected>(type, name, reflected_name);
+  });
 }
 
 Scalar parse_alpha(py::handle alpha) {
@@ -350,11 +360,12 @@ void init_tensor(py::module_& m) {
   // For tests: whether the slots are still the direct ones (assigning Tensor.__add__ from Python
   // would quietly put the generic slot back).
   m.def("_number_slots_are_direct", [] {
-    const PyNumberMethods* n = g_tensor_type->tp_as_number;
-    return n->nb_add == &number_slot<&PyNumberMethods::nb_add, decltype(add_op), decltype(radd_op)> &&
-           n->nb_subtract == &number_slot<&PyNumberMethods::nb_subtract, decltype(sub_op), decltype(rsub_op)> &&
-           n->nb_multiply == &number_slot<&PyNumberMethods::nb_multiply, decltype(mul_op), decltype(rmul_op)> &&
-           n->nb_true_divide == &number_slot<&PyNumberMethods::nb_true_divide, decltype(div_op), decltype(rdiv_op)>;
+    bool direct = true;
+    for_each_number_slot([&]<binaryfunc PyNumberMethods::*Slot, typename Forward, typename Reflected>(const char*,
+                                                                                                     const char*) {
+      direct &= g_tensor_type->tp_as_number->*Slot == &number_slot<Slot, Forward, Reflected>;
+    });
+    return direct;
   });
 
   // Methods
